@@ -1,0 +1,1 @@
+"""Report templates, shipped inside the package as sitescan.report_templates."""

@@ -1,0 +1,1 @@
+"""Rules and classification data, shipped inside the package as sitescan.rules."""

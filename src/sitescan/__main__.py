@@ -1,0 +1,3 @@
+from sitescan.cli import main
+
+main()

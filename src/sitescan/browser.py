@@ -1,0 +1,219 @@
+"""Finding, launching and configuring Chromium so that it behaves like a visitor's browser.
+
+A visitor's Chrome keeps third-party cookies and shows no sign of automation; Playwright's default
+contexts are off-the-record profiles that block third-party cookies. Each phase therefore runs in its
+own persistent profile whose preferences allow them, and sitescan records what the browser refused
+(with the browser's reason) instead of pretending it was never tried.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from playwright.async_api import BrowserContext, Playwright
+
+from sitescan.errors import SitescanError
+from sitescan.netmap import NetworkMap
+
+ENV_CHROMIUM = "SITESCAN_CHROMIUM"
+
+# Debian's /usr/bin/chromium is a shell wrapper that adds --disable-pings (which would hide <a ping>
+# beacons): prefer the binary behind it.
+SYSTEM_CHROMIUMS = (
+    "/usr/lib/chromium/chromium",
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome-stable",
+    "/usr/bin/google-chrome",
+    "/snap/bin/chromium",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+)
+
+NO_BROWSER_HELP = (
+    "no usable Chromium found: run `make setup` (or `python -m playwright install chromium`, or "
+    "`apt-get install chromium`), or set SITESCAN_CHROMIUM to a Chromium or Chrome executable"
+)
+
+# Chromium's own background traffic (updates, field trials, safe browsing, ...) must never reach a
+# scan's results, nor anybody's network.
+QUIET_FLAGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--metrics-recording-only",
+    "--no-pings",
+    "--disable-quic",
+)
+
+SCAN_FLAGS = (
+    # Cross-site iframes share the page's renderer, so the page's DevTools session sees their requests
+    # and refused cookies too.
+    "--disable-site-isolation-trials",
+    # navigator.webdriver stays false, as in a visitor's browser: some consent managers hide from robots.
+    "--disable-blink-features=AutomationControlled",
+)
+
+# The profile preference behind Chrome's "Allow third-party cookies" setting (0 = allow).
+VISITOR_PREFERENCES = {"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}
+
+ANDROID_WEBVIEW_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 7 Build/UQ1A.240205.004; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/{major}.0.0.0 Mobile Safari/537.36"
+)
+# WKWebView's user agent is Safari's without the "Version/... Safari/..." tokens.
+IOS_WEBVIEW_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148"
+)
+
+
+def find_chromium(playwright: Playwright) -> str:
+    """The Chromium to drive: $SITESCAN_CHROMIUM, then Playwright's own, then the usual system paths."""
+    override = os.environ.get(ENV_CHROMIUM)
+    if override:
+        if not (Path(override).is_file() and os.access(override, os.X_OK)):
+            raise SitescanError(f"{ENV_CHROMIUM}={override} is not an executable file")
+        return override
+    managed = playwright.chromium.executable_path
+    if managed and Path(managed).is_file():
+        return managed
+    for candidate in SYSTEM_CHROMIUMS:
+        if Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("chromium") or shutil.which("google-chrome")
+    if found:
+        return found
+    raise SitescanError(NO_BROWSER_HELP)
+
+
+@dataclass(frozen=True)
+class BrowserSettings:
+    network: NetworkMap = field(default_factory=NetworkMap)
+    ca_cert: Path | None = None
+    device: str | None = None
+    webview: Literal["android", "ios"] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    extra_args: tuple[str, ...] = ()
+
+
+def launch_args(settings: BrowserSettings) -> list[str]:
+    args = [*QUIET_FLAGS, *SCAN_FLAGS, *settings.extra_args]
+    rules = settings.network.host_resolver_rules()
+    if rules:
+        args.append(f"--host-resolver-rules={rules}")
+    if settings.ca_cert:
+        # Chromium on Linux reads trust from NSS; an SPKI pin list is the portable way to trust one
+        # extra CA for a throw-away profile.
+        args.append(f"--ignore-certificate-errors-spki-list={_spki_hashes(settings.ca_cert)}")
+    return args
+
+
+def context_options(playwright: Playwright, settings: BrowserSettings, chromium_major: int) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if settings.device:
+        if settings.device not in playwright.devices:
+            raise SitescanError(f"unknown --device {settings.device!r} (see Playwright's device names)")
+        device = dict(playwright.devices[settings.device])
+        device.pop("default_browser_type", None)
+        options.update(device)
+    if settings.webview == "android":
+        options.update(
+            user_agent=ANDROID_WEBVIEW_UA.format(major=chromium_major),
+            is_mobile=True,
+            has_touch=True,
+            viewport=options.get("viewport", {"width": 412, "height": 915}),
+            device_scale_factor=options.get("device_scale_factor", 2.625),
+        )
+    elif settings.webview == "ios":
+        options.update(
+            user_agent=IOS_WEBVIEW_UA,
+            is_mobile=True,
+            has_touch=True,
+            viewport=options.get("viewport", {"width": 390, "height": 844}),
+            device_scale_factor=options.get("device_scale_factor", 3),
+        )
+    options.setdefault("user_agent", visitor_user_agent(chromium_major))
+    if settings.headers:
+        options["extra_http_headers"] = dict(settings.headers)
+    options["ignore_https_errors"] = False
+    return options
+
+
+def visitor_user_agent(chromium_major: int) -> str:
+    """Desktop Chrome's user agent, without the "HeadlessChrome" token that gives a robot away."""
+    return (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        f"Chrome/{chromium_major}.0.0.0 Safari/537.36"
+    )
+
+
+def chromium_major_version(executable: str) -> int:
+    """The browser's major version, for a user agent that matches the engine; also proves it starts."""
+    try:
+        output = subprocess.run(
+            [executable, "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        raise SitescanError(f"Chromium at {executable} does not start ({error}); {NO_BROWSER_HELP}") from None
+    match = re.search(r"(\d+)\.\d+\.\d+\.\d+", output)
+    if not match:
+        raise SitescanError(f"Chromium at {executable} printed no version; {NO_BROWSER_HELP}")
+    return int(match.group(1))
+
+
+@asynccontextmanager
+async def phase_context(
+    playwright: Playwright, executable: str, settings: BrowserSettings, user_agent_major: int
+) -> AsyncIterator[BrowserContext]:
+    """A fresh visitor profile (its own browser process and cookie jar), removed afterwards."""
+    profile = Path(tempfile.mkdtemp(prefix="sitescan-profile-"))
+    try:
+        (profile / "Default").mkdir()
+        (profile / "Default" / "Preferences").write_text(json.dumps(VISITOR_PREFERENCES), encoding="utf-8")
+        context = await playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=executable,
+            headless=True,
+            args=launch_args(settings),
+            **context_options(playwright, settings, user_agent_major),
+        )
+        try:
+            yield context
+        finally:
+            await context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _spki_hashes(ca_cert: Path) -> str:
+    import base64
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    try:
+        certificates = x509.load_pem_x509_certificates(ca_cert.read_bytes())
+    except (OSError, ValueError) as error:
+        raise SitescanError(f"--ca-cert {ca_cert}: not a readable PEM certificate ({error})") from None
+    hashes = []
+    for certificate in certificates:
+        spki = certificate.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        hashes.append(base64.b64encode(hashlib.sha256(spki).digest()).decode())
+    return ",".join(hashes)

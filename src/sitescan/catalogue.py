@@ -1,0 +1,281 @@
+"""From artifacts to the report's catalogue: pages, cookies, third parties, beacons, storage, frames.
+
+Observations from every visit are merged by identity (a cookie by name, domain and path; a third party by
+host), keeping the phases and pages in which each was seen. Party is judged against the page the
+observation was made on, vendors and categories come from ``rules/`` data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sitescan.artifacts import PageVisit, ScanArtifacts
+from sitescan.classify import COOKIE_CATEGORIES, TRACKING_CATEGORIES, Classifier
+from sitescan.urls import cookie_site, host_of, site_of, url_site
+
+REPORT_SCHEMA = "sitescan/1"
+PHASE_ORDER = ("before-consent", "after-accept", "after-reject", "gpc")
+
+
+def _ordered_phases(phases: Iterable[str]) -> list[str]:
+    return sorted(set(phases), key=PHASE_ORDER.index)
+
+
+def _iso(timestamp: float | None) -> str | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def _seen_on(entry: dict[str, Any], visit: PageVisit) -> None:
+    entry["phases"] = _ordered_phases([*entry["phases"], visit.phase])
+    if visit.url not in entry["pages"]:
+        entry["pages"].append(visit.url)
+
+
+def _page_site(visit: PageVisit) -> str:
+    return url_site(visit.final_url or visit.url)
+
+
+def build_catalogue(artifacts: ScanArtifacts, classifier: Classifier | None = None) -> dict[str, Any]:
+    classifier = classifier or Classifier.bundled()
+    visits = artifacts.visits
+    return {
+        "pages": _pages(visits),
+        "cookies": _cookies(visits, classifier),
+        "blocked_cookies": _blocked_cookies(visits),
+        "third_parties": _third_parties(visits, classifier),
+        "beacons": _beacons(visits, classifier),
+        "storage": _storage(visits),
+        "frames": _frames(visits),
+        "requests": _requests(visits),
+    }
+
+
+def _pages(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
+    pages: dict[str, dict[str, Any]] = {}
+    for visit in visits:
+        page = pages.setdefault(
+            visit.url,
+            {
+                "url": visit.url,
+                "final_url": visit.final_url,
+                "status": visit.status,
+                "title": visit.title,
+                "phases": [],
+                "error": visit.error,
+                "content_type": visit.content_type,
+                "redirects": list(visit.redirects),
+                "depth": visit.depth,
+                "in_sitemap": visit.found_in_sitemap,
+                "settled": visit.settled,
+            },
+        )
+        page["phases"] = _ordered_phases([*page["phases"], visit.phase])
+        page["error"] = page["error"] or visit.error
+    return list(pages.values())
+
+
+def _cookies(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for visit in visits:
+        page_site = _page_site(visit)
+        for cookie in visit.cookies:
+            key = (cookie.name, cookie.domain, cookie.path)
+            rule = classifier.cookie_rule(cookie.name, cookie.domain)
+            vendor = rule.vendor if rule else _vendor_name(classifier, cookie.domain.lstrip("."))
+            lifetime = (
+                None if cookie.expires is None else round((cookie.expires - cookie.observed_at) / 86400, 2)
+            )
+            entry = merged.get(key)
+            if entry is None:
+                entry = merged[key] = {
+                    "name": cookie.name,
+                    "domain": cookie.domain,
+                    "path": cookie.path,
+                    "party": "first" if cookie_site(cookie.domain) == page_site else "third",
+                    "vendor": vendor,
+                    "category": rule.category if rule and rule.category in COOKIE_CATEGORIES else "unknown",
+                    "expires": _iso(cookie.expires),
+                    "lifetime_days": lifetime,
+                    "secure": cookie.secure,
+                    "http_only": cookie.http_only,
+                    "same_site": cookie.same_site,
+                    "partitioned": cookie.partitioned,
+                    "phases": [],
+                    "pages": [],
+                    "set_by": cookie.set_by,
+                    "initiator": cookie.initiator,
+                }
+            elif lifetime is not None and (
+                entry["lifetime_days"] is None or lifetime > entry["lifetime_days"]
+            ):
+                entry["expires"], entry["lifetime_days"] = _iso(cookie.expires), lifetime
+            entry["set_by"] = entry["set_by"] or cookie.set_by
+            entry["initiator"] = entry["initiator"] or cookie.initiator
+            _seen_on(entry, visit)
+    return sorted(merged.values(), key=lambda c: (c["party"], c["domain"].lstrip("."), c["name"]))
+
+
+def _blocked_cookies(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for visit in visits:
+        for blocked in visit.blocked_cookies:
+            entry = merged.setdefault(
+                (blocked.name, blocked.domain, blocked.set_by),
+                {
+                    "name": blocked.name,
+                    "domain": blocked.domain,
+                    "set_by": blocked.set_by,
+                    "initiator": blocked.initiator,
+                    "reasons": list(blocked.reasons),
+                    "phases": [],
+                    "pages": [],
+                },
+            )
+            _seen_on(entry, visit)
+    return sorted(merged.values(), key=lambda c: (c["domain"].lstrip("."), c["name"]))
+
+
+def _vendor_name(classifier: Classifier, host: str) -> str | None:
+    vendor = classifier.vendor_for_host(host)
+    return vendor.name if vendor else None
+
+
+def _beacon_urls(visit: PageVisit, classifier: Classifier) -> dict[str, str]:
+    """URL -> beacon kind, for this visit: what the page sent as a beacon, and known collection hits."""
+    kinds = {beacon.url: beacon.kind for beacon in visit.beacons}
+    for request in visit.requests:
+        if request.url not in kinds:
+            parts = urlsplit(request.url)
+            if classifier.endpoint_for(parts.hostname or "", parts.path or "/"):
+                kinds[request.url] = "endpoint"
+    return kinds
+
+
+def _third_parties(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for visit in visits:
+        page_site = _page_site(visit)
+        beacons = _beacon_urls(visit, classifier)
+        for request in visit.requests:
+            host = host_of(request.url)
+            if site_of(host) == page_site:
+                continue
+            vendor = classifier.vendor_for_host(host)
+            entry = merged.setdefault(
+                host,
+                {
+                    "host": host,
+                    "site": site_of(host),
+                    "vendor": vendor.name if vendor else None,
+                    "company": vendor.company if vendor else None,
+                    "country": vendor.country if vendor else None,
+                    "category": vendor.category if vendor else "unknown",
+                    "tracker": bool(vendor and vendor.category in TRACKING_CATEGORIES),
+                    "phases": [],
+                    "requests": 0,
+                    "beacon": False,
+                    "resource_types": [],
+                    "pages": [],
+                },
+            )
+            entry["requests"] += 1
+            entry["beacon"] = entry["beacon"] or request.url in beacons
+            entry["phases"] = _ordered_phases([*entry["phases"], visit.phase])
+            resource_type = request.resource_type.lower()
+            if resource_type not in entry["resource_types"]:
+                entry["resource_types"] = sorted([*entry["resource_types"], resource_type])
+            if visit.url not in entry["pages"]:
+                entry["pages"].append(visit.url)
+    return sorted(merged.values(), key=lambda t: (t["site"], t["host"]))
+
+
+def _beacons(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for visit in visits:
+        page_site = _page_site(visit)
+        initiators = {beacon.url: beacon.initiator for beacon in visit.beacons}
+        for url, kind in _beacon_urls(visit, classifier).items():
+            host = host_of(url)
+            endpoint = classifier.endpoint_for(host, urlsplit(url).path or "/")
+            vendor = endpoint.vendor if endpoint else _vendor_name(classifier, host)
+            entry = merged.setdefault(
+                (url, kind),
+                {
+                    "url": url,
+                    "host": host,
+                    "kind": kind,
+                    "party": "first" if site_of(host) == page_site else "third",
+                    "vendor": vendor,
+                    "initiator": initiators.get(url),
+                    "phases": [],
+                    "pages": [],
+                },
+            )
+            _seen_on(entry, visit)
+    return sorted(merged.values(), key=lambda b: (b["host"], b["url"], b["kind"]))
+
+
+def _storage(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for visit in visits:
+        page_site = _page_site(visit)
+        for item in visit.storage:
+            entry = merged.setdefault(
+                (item.origin, item.kind, item.key),
+                {
+                    "origin": item.origin,
+                    "kind": item.kind,
+                    "key": item.key,
+                    "party": "first" if url_site(item.origin) == page_site else "third",
+                    "phases": [],
+                    "pages": [],
+                },
+            )
+            _seen_on(entry, visit)
+    return sorted(merged.values(), key=lambda s: (s["origin"], s["kind"], s["key"]))
+
+
+def _frames(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for visit in visits:
+        page_site = _page_site(visit)
+        for frame in visit.frames:
+            entry = merged.setdefault(
+                frame.origin,
+                {
+                    "origin": frame.origin,
+                    "party": "first" if url_site(frame.origin) == page_site else "third",
+                    "urls": [],
+                    "phases": [],
+                    "pages": [],
+                },
+            )
+            if frame.url not in entry["urls"]:
+                entry["urls"].append(frame.url)
+            _seen_on(entry, visit)
+    return sorted(merged.values(), key=lambda f: f["origin"])
+
+
+def _requests(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
+    rows = []
+    for visit in visits:
+        page_site = _page_site(visit)
+        for request in visit.requests:
+            rows.append(
+                {
+                    "page": visit.url,
+                    "phase": visit.phase,
+                    "url": request.url,
+                    "method": request.method,
+                    "resource_type": request.resource_type.lower(),
+                    "initiator": request.initiator,
+                    "status": request.status,
+                    "error": request.error,
+                    "party": "first" if url_site(request.url) == page_site else "third",
+                    "redirect_chain": list(request.redirect_chain),
+                }
+            )
+    return rows

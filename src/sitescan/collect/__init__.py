@@ -1,0 +1,1 @@
+"""Collectors: the browser crawl, sitemaps, and everything observed on each page."""

@@ -1,0 +1,122 @@
+"""The crawl: which pages to visit, in one phase's browser profile, and in what order."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page
+
+from sitescan.artifacts import PageVisit, Phase
+from sitescan.collect.page import BINDING, INSTRUMENT_JS, PageCollector
+from sitescan.urls import normalise, url_site
+
+SKIPPED_EXTENSIONS = re.compile(r"\.(?:css|js|mjs|png|jpe?g|gif|webp|svg|ico|woff2?|ttf|mp4|mp3)$", re.I)
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    max_pages: int = 50
+    depth: int | None = None  # None: no limit
+    include: tuple[re.Pattern[str], ...] = ()
+    exclude: tuple[re.Pattern[str], ...] = ()
+    timeout: float = 30.0
+    settle: float = 0.5
+    concurrency: int = 1
+
+    def admits(self, url: str) -> bool:
+        if self.include and not any(p.search(url) for p in self.include):
+            return False
+        return not any(p.search(url) for p in self.exclude)
+
+
+@dataclass
+class Frontier:
+    """The URLs still to visit (breadth first), and the normal form of every URL ever queued."""
+
+    sites: frozenset[str]
+    settings: CrawlSettings
+    queue: deque[tuple[str, int, bool]] = field(default_factory=deque)
+    queued: set[str] = field(default_factory=set)
+    dispatched: int = 0
+
+    def add(self, url: str, depth: int, from_sitemap: bool = False, forced: bool = False) -> None:
+        """Queue ``url`` as written (less its fragment) unless its normal form was queued before."""
+        url = url.split("#", 1)[0]
+        key = normalise(url)
+        if key in self.queued or not url.startswith(("http://", "https://")):
+            return
+        if not forced:
+            if url_site(url) not in self.sites or not self.settings.admits(key):
+                return
+            if self.settings.depth is not None and depth > self.settings.depth:
+                return
+            if SKIPPED_EXTENSIONS.search(url.split("?", 1)[0]):
+                return  # a resource the pages load, not a page
+        self.queued.add(key)
+        self.queue.append((url, depth, from_sitemap))
+
+    def next(self) -> tuple[str, int, bool] | None:
+        if not self.queue or self.dispatched >= self.settings.max_pages:
+            return None
+        self.dispatched += 1
+        return self.queue.popleft()
+
+
+async def crawl_phase(
+    context: BrowserContext,
+    phase: Phase,
+    frontier: Frontier,
+    settings: CrawlSettings,
+    on_visit: Callable[[PageVisit], None],
+    follow_links: bool = True,
+) -> None:
+    """Visit the frontier's URLs with ``settings.concurrency`` tabs of one browser context."""
+    collectors: dict[Page, PageCollector] = {}
+
+    def report(source: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
+        collector = collectors.get(source["page"])
+        if collector is not None:
+            collector.observer.on_report(source["frame"].url, kind, payload)
+
+    await context.expose_binding(BINDING, report)
+    await context.add_init_script(INSTRUMENT_JS)
+    first_tab = context.pages[0] if context.pages else None
+    for index in range(max(1, settings.concurrency)):
+        collector = await PageCollector.open(context, phase, first_tab if index == 0 else None)
+        collectors[collector.page] = collector
+
+    jar: dict[tuple[str, str, str], str] = {}
+    busy = 0
+    wake = asyncio.Event()
+
+    async def work(collector: PageCollector) -> None:
+        nonlocal jar, busy
+        while True:
+            item = frontier.next()
+            if item is None:
+                if busy == 0:  # nothing queued and nobody can add more: done
+                    wake.set()
+                    return
+                wake.clear()
+                await wake.wait()
+                continue
+            url, depth, from_sitemap = item
+            busy += 1
+            try:
+                visit, jar = await collector.visit(url, depth, settings.timeout, settings.settle, jar)
+                if from_sitemap:
+                    visit = replace(visit, found_in_sitemap=True)
+                on_visit(visit)
+                if follow_links and not visit.error and url_site(visit.final_url or url) in frontier.sites:
+                    for link in visit.links:
+                        frontier.add(link, depth + 1)
+            finally:
+                busy -= 1
+                wake.set()
+
+    await asyncio.gather(*(work(c) for c in collectors.values()))

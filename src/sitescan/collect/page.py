@@ -1,0 +1,547 @@
+"""Visit one page in an open browser context and record everything it stores and contacts.
+
+Sources, each used for what only it knows:
+- the DevTools protocol (one session per tab): every request with its initiator, redirects and status,
+  the raw ``Set-Cookie`` lines and the cookies the browser refused with its reasons, and the cookie jar;
+- ``instrument.js`` in every frame: which script wrote a cookie, ``sendBeacon`` / keepalive calls, and
+  pending one-shot timers (so a tag that fires seconds after load is waited for, not slept for);
+- the DOM after the page settles: title, links, ``<a ping>``, tiny or hidden images, storage keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+from playwright.async_api import BrowserContext, CDPSession, Frame, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from sitescan.artifacts import (
+    BeaconRecord,
+    BlockedCookie,
+    CookieRecord,
+    FrameRecord,
+    PageVisit,
+    Phase,
+    RequestRecord,
+    StorageRecord,
+)
+from sitescan.urls import host_of, normalise, origin_of
+
+INSTRUMENT_JS = files("sitescan.collect").joinpath("instrument.js").read_text(encoding="utf-8")
+BINDING = "__sitescanReport"
+# A one-shot timer due this long after load is waited for (bounded by --timeout); later ones are not,
+# so a polling loop cannot hold a page open.
+TIMER_HORIZON_MS = 5000
+POLL_SECONDS = 0.05
+UNLOAD_GRACE_SECONDS = 1.0
+
+# Read once per frame after the page settles. Links and the title matter for the top document only.
+_FRAME_JS = """async () => {
+  const hidden = (el) => {
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    return style.display === 'none' || style.visibility === 'hidden' || box.width === 0 || box.height === 0;
+  };
+  const keys = (store) => { try { return Array.from({length: store.length}, (_, i) => store.key(i)); }
+                             catch (e) { return []; } };
+  let databases = [];
+  try { if (indexedDB.databases) databases = (await indexedDB.databases()).map((d) => d.name); }
+  catch (e) { databases = []; }
+  const images = Array.from(document.images);
+  const top = window === window.top;
+  return {
+    origin: location.origin,
+    local: keys(localStorage),
+    session: keys(sessionStorage),
+    indexeddb: databases,
+    title: top ? document.title : null,
+    links: top ? Array.from(document.querySelectorAll('a[href], area[href]')).map((a) => a.href) : [],
+    pings: Array.from(document.querySelectorAll('a[ping]')).flatMap((a) =>
+      a.getAttribute('ping').trim().split(/\\s+/).map((u) => new URL(u, document.baseURI).href)),
+    images: images.map((img) => img.currentSrc || img.src),
+    tiny_images: images
+      .filter((img) => img.complete && ((img.naturalWidth <= 1 && img.naturalHeight <= 1) || hidden(img)))
+      .map((img) => img.currentSrc || img.src),
+  };
+}"""
+# An image no frame displays whose body is this small is a pixel (a 1x1 GIF is 43 bytes).
+PIXEL_MAX_BYTES = 200
+
+
+@dataclass
+class _FrameSnapshot:
+    """What the frames showed after the page settled, merged."""
+
+    title: str | None = None
+    links: list[str] = field(default_factory=list)
+    pings: list[str] = field(default_factory=list)
+    images: set[str] = field(default_factory=set)
+    tiny_images: set[str] = field(default_factory=set)
+    storage: dict[tuple[str, str, str], None] = field(default_factory=dict)
+
+
+@dataclass
+class _Request:
+    url: str
+    method: str
+    resource_type: str
+    frame_url: str | None
+    initiator: str | None
+    initiator_type: str
+    redirect_chain: list[str] = field(default_factory=list)
+    status: int | None = None
+    error: str | None = None
+    mime_type: str | None = None
+    header_bytes: int = 0
+    total_bytes: int | None = None
+
+    @property
+    def body_bytes(self) -> int | None:
+        return None if self.total_bytes is None else max(0, self.total_bytes - self.header_bytes)
+
+
+@dataclass
+class _SetCookie:
+    line: str
+    response_url: str
+    blocked_reasons: tuple[str, ...]
+
+
+@dataclass
+class _ScriptCookie:
+    line: str
+    script: str | None
+    frame_url: str
+
+
+@dataclass
+class _Observer:
+    """What one tab reports while it shows one URL."""
+
+    requests: dict[str, _Request] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    inflight: set[str] = field(default_factory=set)
+    last_activity: float = field(default_factory=time.monotonic)
+    set_cookies: list[_SetCookie] = field(default_factory=list)
+    pending_extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    script_cookies: list[_ScriptCookie] = field(default_factory=list)
+    beacon_calls: list[BeaconRecord] = field(default_factory=list)
+
+    def touch(self) -> None:
+        self.last_activity = time.monotonic()
+
+    # -- DevTools protocol events ----------------------------------------------------------------
+    def on_request(self, event: dict[str, Any]) -> None:
+        request_id = event["requestId"]
+        url = event["request"]["url"]
+        if not url.startswith(("http:", "https:")):
+            return
+        self.touch()
+        existing = self.requests.get(request_id)
+        if existing and "redirectResponse" in event:
+            existing.redirect_chain.append(existing.url)
+            existing.url = url
+            return
+        initiator = event.get("initiator", {})
+        self.requests[request_id] = _Request(
+            url=url,
+            method=event["request"]["method"],
+            resource_type=event.get("type", "Other"),
+            frame_url=event.get("documentURL"),
+            initiator=_initiator_url(initiator),
+            initiator_type=initiator.get("type", "other"),
+        )
+        self.order.append(request_id)
+        self.inflight.add(request_id)
+        for extra in self.pending_extra.pop(request_id, []):
+            self.on_response_extra(extra)
+
+    def on_response(self, event: dict[str, Any]) -> None:
+        request = self.requests.get(event["requestId"])
+        if request:
+            request.status = event["response"]["status"]
+            request.mime_type = event["response"].get("mimeType")
+            request.header_bytes = int(event["response"].get("encodedDataLength") or 0)
+            self.touch()
+
+    def on_finished(self, event: dict[str, Any]) -> None:
+        request = self.requests.get(event["requestId"])
+        if request:
+            request.total_bytes = int(event.get("encodedDataLength") or 0)
+        self.inflight.discard(event["requestId"])
+        self.touch()
+
+    def on_failed(self, event: dict[str, Any]) -> None:
+        request = self.requests.get(event["requestId"])
+        if request:
+            request.error = event.get("blockedReason") or event.get("errorText") or "failed"
+        self.inflight.discard(event["requestId"])
+        self.touch()
+
+    def on_response_extra(self, event: dict[str, Any]) -> None:
+        request = self.requests.get(event["requestId"])
+        if request is None:  # the protocol may announce the raw headers before the request itself
+            self.pending_extra.setdefault(event["requestId"], []).append(event)
+            return
+        headers = {k.lower(): v for k, v in event.get("headers", {}).items()}
+        blocked = {c["cookieLine"]: tuple(c["blockedReasons"]) for c in event.get("blockedCookies", [])}
+        for line in filter(None, headers.get("set-cookie", "").split("\n")):
+            self.set_cookies.append(_SetCookie(line, request.url, blocked.pop(line, ())))
+        for line, reasons in blocked.items():  # refused lines the header dump did not show
+            self.set_cookies.append(_SetCookie(line, request.url, reasons))
+
+    # -- instrument.js ---------------------------------------------------------------------------
+    def on_report(self, frame_url: str, kind: str, payload: dict[str, Any]) -> None:
+        self.touch()
+        if kind == "cookie":
+            self.script_cookies.append(_ScriptCookie(payload["line"], payload.get("script"), frame_url))
+        elif kind == "beacon":
+            self.beacon_calls.append(BeaconRecord(payload["url"], payload["kind"], payload.get("script")))
+
+
+def _initiator_url(initiator: dict[str, Any]) -> str | None:
+    if initiator.get("url"):
+        return initiator["url"]
+    stack = initiator.get("stack")
+    while stack:
+        for frame in stack.get("callFrames", []):
+            if frame.get("url", "").startswith(("http:", "https:")):
+                return frame["url"]
+        stack = stack.get("parent")
+    return None
+
+
+@dataclass(frozen=True)
+class CookieLine:
+    """The parts of a ``Set-Cookie`` line (or a ``document.cookie`` write) that identify the cookie."""
+
+    name: str
+    domain: str | None
+    deletes: bool
+
+    @classmethod
+    def parse(cls, line: str) -> CookieLine:
+        head, *attributes = line.split(";")
+        name = head.split("=", 1)[0].strip() if "=" in head else ""
+        domain = None
+        deletes = False
+        for attribute in attributes:
+            key, _, value = attribute.strip().partition("=")
+            key = key.lower()
+            if key == "domain" and value.strip():
+                domain = value.strip().lower()
+            elif key == "max-age" and value.strip().lstrip("-").isdigit():
+                deletes = deletes or int(value) <= 0
+            elif key == "expires":
+                deletes = deletes or _is_past(value)
+        return cls(name, domain, deletes)
+
+    def stored_domain(self, host: str) -> str:
+        """The jar's spelling: ".example.com" for a Domain attribute, the host itself otherwise."""
+        return "." + self.domain.lstrip(".") if self.domain else host
+
+
+def _is_past(http_date: str) -> bool:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(http_date.strip()).timestamp() < time.time()
+    except (TypeError, ValueError):
+        return False
+
+
+class PageCollector:
+    """Owns one tab of a phase's browser context; visits URLs one after another in it."""
+
+    def __init__(self, context: BrowserContext, page: Page, cdp: CDPSession, phase: Phase) -> None:
+        self.context = context
+        self.page = page
+        self.cdp = cdp
+        self.phase = phase
+        self.observer = _Observer()
+
+    @classmethod
+    async def open(cls, context: BrowserContext, phase: Phase, page: Page | None = None) -> PageCollector:
+        page = page or await context.new_page()
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+        cdp = await context.new_cdp_session(page)
+        collector = cls(context, page, cdp, phase)
+        handlers = {
+            "Network.requestWillBeSent": lambda e: collector.observer.on_request(e),
+            "Network.responseReceived": lambda e: collector.observer.on_response(e),
+            "Network.loadingFinished": lambda e: collector.observer.on_finished(e),
+            "Network.loadingFailed": lambda e: collector.observer.on_failed(e),
+            "Network.responseReceivedExtraInfo": lambda e: collector.observer.on_response_extra(e),
+        }
+        for event, handler in handlers.items():
+            cdp.on(event, handler)
+        await cdp.send("Network.enable")
+        return collector
+
+    async def visit(
+        self, url: str, depth: int, timeout: float, settle: float, jar_before: dict[tuple[str, str, str], str]
+    ) -> tuple[PageVisit, dict[tuple[str, str, str], str]]:
+        """Load ``url``, wait for it to settle, gather, then leave it (so unload beacons are sent too).
+
+        ``jar_before`` fingerprints the cookie jar as the previous visit left it; the new fingerprint is
+        returned with the visit."""
+        self.observer = _Observer()
+        started = time.time()
+        error: str | None = None
+        response = None
+        try:
+            response = await self.page.goto(url, wait_until="load", timeout=timeout * 1000)
+        except PlaywrightTimeoutError:
+            error = f"the page did not finish loading within {timeout:g} s"
+        except PlaywrightError as failure:
+            error = _first_line(failure.message)
+        document = self._main_document(url)
+        is_html = bool(document and document.mime_type in ("text/html", "application/xhtml+xml"))
+        if "Download is starting" in (error or ""):
+            error = None  # a file, not a page: recorded, not crawled
+        settled = await self._settle(started, timeout, settle) if is_html else True
+        snapshot = await self._snapshot() if is_html else _FrameSnapshot()
+        frames = self._frames() if is_html else ()
+        # Leave the page the way a visitor does, so beacons sent on pagehide/unload are seen.
+        await self._leave()
+        jar = await self._jar()
+        cookies, blocked, jar_after = self._attribute_cookies(jar, jar_before)
+
+        final_url = self.page.url if response is None else response.url
+        if document:
+            final_url = document.url
+        links = (link.split("#", 1)[0] for link in snapshot.links if link.startswith(("http:", "https:")))
+        visit = PageVisit(
+            url=url,
+            phase=self.phase,
+            depth=depth,
+            final_url=final_url,
+            status=document.status if document else None,
+            content_type=document.mime_type if document else None,
+            title=snapshot.title,
+            redirects=tuple(document.redirect_chain) if document else (),
+            error=error or (document.error if document and document.status is None else None),
+            started=started,
+            duration=round(time.time() - started, 3),
+            settled=settled,
+            requests=tuple(self._requests()),
+            cookies=cookies,
+            blocked_cookies=blocked,
+            storage=tuple(StorageRecord(o, k, key) for o, k, key in snapshot.storage),  # type: ignore[arg-type]
+            frames=frames,
+            beacons=self._beacons(snapshot),
+            links=tuple(dict.fromkeys(links)),
+        )
+        return visit, jar_after
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _main_document(self, url: str) -> _Request | None:
+        for request_id in self.observer.order:
+            request = self.observer.requests[request_id]
+            if request.resource_type == "Document" and (
+                normalise(request.redirect_chain[0] if request.redirect_chain else request.url)
+                == normalise(url)
+            ):
+                return request
+        return None
+
+    async def _settle(self, started: float, timeout: float, settle: float) -> bool:
+        """Wait until no request has been in flight for ``settle`` seconds and no one-shot timer is due
+        within TIMER_HORIZON_MS of load, or until ``timeout`` seconds after the visit began."""
+        deadline = started + timeout
+        try:
+            loaded_at = await self.page.evaluate("performance.now()")
+        except PlaywrightError:
+            return False
+        horizon = loaded_at + TIMER_HORIZON_MS
+        while time.time() < deadline:
+            quiet = not self.observer.inflight and time.monotonic() - self.observer.last_activity >= settle
+            if quiet:
+                try:
+                    timers = await self.page.evaluate(
+                        "h => window.__sitescanPendingTimers ? window.__sitescanPendingTimers(h) : 0", horizon
+                    )
+                except PlaywrightError:
+                    timers = 0
+                if not timers and time.monotonic() - self.observer.last_activity >= settle:
+                    return True
+            await asyncio.sleep(POLL_SECONDS)
+        return False
+
+    async def _evaluate(self, frame: Frame, script: str) -> Any:
+        try:
+            return await frame.evaluate(script)
+        except PlaywrightError:
+            return None  # the frame navigated or went away: nothing to read
+
+    def _frames(self) -> tuple[FrameRecord, ...]:
+        records = []
+        for frame in self.page.frames:
+            if frame is self.page.main_frame or not frame.url.startswith(("http:", "https:")):
+                continue
+            parent = frame.parent_frame.url if frame.parent_frame else None
+            records.append(FrameRecord(frame.url, origin_of(frame.url), parent))
+        return tuple(records)
+
+    async def _snapshot(self) -> _FrameSnapshot:
+        snapshot = _FrameSnapshot()
+        for frame in self.page.frames:
+            if not frame.url.startswith(("http:", "https:")):
+                continue
+            seen = await self._evaluate(frame, _FRAME_JS)
+            if not seen:
+                continue
+            if frame is self.page.main_frame:
+                snapshot.title, snapshot.links = seen["title"], seen["links"]
+            snapshot.pings.extend(seen["pings"])
+            snapshot.images.update(seen["images"])
+            snapshot.tiny_images.update(seen["tiny_images"])
+            for kind in ("local", "session", "indexeddb"):
+                for key in seen[kind]:
+                    snapshot.storage[(seen["origin"], kind, key)] = None
+        return snapshot
+
+    async def _leave(self) -> None:
+        try:
+            await self.page.goto("about:blank", timeout=5000)
+        except PlaywrightError:
+            return
+        deadline = time.monotonic() + UNLOAD_GRACE_SECONDS
+        while self.observer.inflight and time.monotonic() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def _jar(self) -> list[dict[str, Any]]:
+        result = await self.cdp.send("Network.getAllCookies")
+        return result["cookies"]
+
+    def _attribute_cookies(
+        self, jar: list[dict[str, Any]], jar_before: dict[tuple[str, str, str], str]
+    ) -> tuple[tuple[CookieRecord, ...], tuple[BlockedCookie, ...], dict[tuple[str, str, str], str]]:
+        # The latest write this visit made to each (name, stored domain).
+        writes: dict[tuple[str, str], tuple[str, str | None, str | None, CookieLine]] = {}
+        blocked: dict[tuple[str, str, str], BlockedCookie] = {}
+        for header in self.observer.set_cookies:
+            parsed = CookieLine.parse(header.line)
+            if not parsed.name:
+                continue
+            domain = parsed.stored_domain(host_of(header.response_url))
+            if header.blocked_reasons:
+                blocked[(parsed.name, domain, "header")] = BlockedCookie(
+                    parsed.name, domain, "header", header.response_url, header.blocked_reasons
+                )
+            else:
+                writes[(parsed.name, domain)] = ("header", header.response_url, None, parsed)
+        for write in self.observer.script_cookies:
+            parsed = CookieLine.parse(write.line)
+            if parsed.name:
+                domain = parsed.stored_domain(host_of(write.frame_url))
+                writes[(parsed.name, domain)] = (
+                    "script",
+                    write.script or write.frame_url,
+                    write.frame_url,
+                    parsed,
+                )
+
+        observed_at = time.time()
+        jar_after: dict[tuple[str, str, str], str] = {}
+        cookies = []
+        in_jar: set[tuple[str, str]] = set()
+        for raw in jar:
+            key = (raw["name"], raw["domain"], raw["path"])
+            fingerprint = hashlib.sha256(f"{raw['value']}|{raw.get('expires')}".encode()).hexdigest()
+            jar_after[key] = fingerprint
+            in_jar.add((raw["name"], raw["domain"]))
+            write = writes.get((raw["name"], raw["domain"]))
+            if write is None and jar_before.get(key) == fingerprint:
+                continue  # unchanged since an earlier visit: not this page's doing
+            set_by, initiator, frame_url = (write[0], write[1], write[2]) if write else (None, None, None)
+            cookies.append(_cookie_record(raw, set_by, initiator, frame_url, observed_at))
+        for (name, domain), (set_by, initiator, _frame, parsed) in writes.items():
+            if set_by == "script" and not parsed.deletes and (name, domain) not in in_jar:
+                blocked[(name, domain, "script")] = BlockedCookie(
+                    name,
+                    domain,
+                    "script",
+                    initiator,
+                    ("the browser did not store this document.cookie write",),
+                )
+        return tuple(cookies), tuple(blocked.values()), jar_after
+
+    def _requests(self) -> list[RequestRecord]:
+        records = []
+        for request_id in self.observer.order:
+            request = self.observer.requests[request_id]
+            records.append(
+                RequestRecord(
+                    url=request.url,
+                    method=request.method,
+                    resource_type=request.resource_type,
+                    frame_url=request.frame_url,
+                    initiator=request.initiator,
+                    initiator_type=request.initiator_type,
+                    status=request.status,
+                    error=request.error,
+                    redirect_chain=tuple(request.redirect_chain),
+                )
+            )
+        return records
+
+    def _beacons(self, snapshot: _FrameSnapshot) -> tuple[BeaconRecord, ...]:
+        beacons: dict[str, BeaconRecord] = {call.url: call for call in self.observer.beacon_calls}
+        for ping in snapshot.pings:
+            beacons.setdefault(ping, BeaconRecord(ping, "ping", None))
+        for request in self.observer.requests.values():
+            if request.url in beacons:
+                continue
+            if request.resource_type == "Ping":  # an <a ping> click or a beacon the hook did not see
+                beacons[request.url] = BeaconRecord(request.url, "ping", request.initiator)
+            elif request.resource_type == "Image" and _is_pixel(request, snapshot):
+                beacons[request.url] = BeaconRecord(request.url, "pixel", request.initiator)
+        return tuple(beacons.values())
+
+
+def _is_pixel(request: _Request, snapshot: _FrameSnapshot) -> bool:
+    """A 1x1 or hidden image, or a tiny one that no frame displays (``new Image().src = ...``)."""
+    if request.url in snapshot.tiny_images:
+        return True
+    if request.url in snapshot.images or request.status is None:
+        return False
+    return request.status == 204 or (request.body_bytes is not None and request.body_bytes <= PIXEL_MAX_BYTES)
+
+
+def _cookie_record(
+    raw: dict[str, Any],
+    set_by: Any,
+    initiator: str | None,
+    frame_url: str | None,
+    observed_at: float,
+) -> CookieRecord:
+    partition = raw.get("partitionKey")
+    if isinstance(partition, dict):
+        partition = partition.get("topLevelSite")
+    return CookieRecord(
+        name=raw["name"],
+        domain=raw["domain"],
+        path=raw["path"],
+        expires=None if raw.get("session") or raw.get("expires", -1) < 0 else raw["expires"],
+        secure=raw.get("secure", False),
+        http_only=raw.get("httpOnly", False),
+        same_site=raw.get("sameSite"),
+        partitioned=partition is not None,
+        partition_key=partition,
+        set_by=set_by,
+        initiator=initiator,
+        frame_url=frame_url,
+        observed_at=observed_at,
+    )
+
+
+def _first_line(message: str) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else "the page could not be loaded"
+    return line.removeprefix("Page.goto: ").strip()

@@ -1,0 +1,25 @@
+"""report.html: one self-contained file rendered from report_templates/ (autoescaped: everything in
+it came from the scanned site)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+_ENVIRONMENT = Environment(
+    loader=FileSystemLoader(str(files("sitescan.report_templates"))),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def write(report: dict[str, Any], out_dir: Path) -> Path:
+    template = _ENVIRONMENT.get_template("report.html.j2")
+    styles = _ENVIRONMENT.loader.get_source(_ENVIRONMENT, "report.css")[0]  # type: ignore[union-attr]
+    path = out_dir / "report.html"
+    path.write_text(template.render(report=report, styles=styles), encoding="utf-8")
+    return path
