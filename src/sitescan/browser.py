@@ -59,6 +59,10 @@ QUIET_FLAGS = (
     "--metrics-recording-only",
     "--no-pings",
     "--disable-quic",
+    # Regular profiles list Google accounts at start and the updater checks for components whatever the
+    # flags above say: point both at a closed loopback port so they fail at once, on this machine.
+    "--gaia-url=http://127.0.0.1:9",
+    "--component-updater=url-source=http://127.0.0.1:9",
 )
 
 SCAN_FLAGS = (
@@ -70,7 +74,10 @@ SCAN_FLAGS = (
 )
 
 # The profile preference behind Chrome's "Allow third-party cookies" setting (0 = allow).
-VISITOR_PREFERENCES = {"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}
+VISITOR_PREFERENCES = {
+    "profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False},
+    "signin": {"allowed": False, "allowed_on_next_startup": False},
+}
 
 ANDROID_WEBVIEW_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 7 Build/UQ1A.240205.004; wv) AppleWebKit/537.36 "

@@ -263,11 +263,24 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="sitescan")
-def main() -> None:
+def cli() -> None:
     """Scan websites and in-app web views for cookies, beacons, storage and third parties."""
 
 
-@main.command()
+def main() -> None:
+    """The console script: usage errors become one line and exit code 2, like every other error."""
+    try:
+        code = cli.main(prog_name="sitescan", standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("aborted")
+    except click.ClickException as error:
+        context = getattr(error, "ctx", None)
+        hint = f" (see {context.command_path} --help)" if context else ""
+        fail(error.format_message().replace("\n", " ") + hint)
+    sys.exit(code or 0)
+
+
+@cli.command()
 @click.argument("urls", nargs=-1, required=True)
 @crawl_options
 def scan(urls: tuple[str, ...], out_dir: Path, formats: str, **settings: Any) -> None:
@@ -277,7 +290,7 @@ def scan(urls: tuple[str, ...], out_dir: Path, formats: str, **settings: Any) ->
     sys.exit(execute_scan(options, out_dir, chosen))
 
 
-@main.command()
+@cli.command()
 @click.option(
     "--out",
     "out_dir",
@@ -292,7 +305,7 @@ def demo(out_dir: Path) -> None:
     sys.exit(run_demo(out_dir))
 
 
-@main.command()
+@cli.command()
 def doctor() -> None:
     """Show which Chromium sitescan will drive (exit 2 with how to get one when none is found)."""
     from playwright.sync_api import sync_playwright

@@ -33,9 +33,12 @@ class Fetcher:
             self.tls.load_verify_locations(cafile=str(ca_cert))
 
     def get(self, url: str, user_agent: str) -> FetchResult:
-        """GET ``url``, following redirects; raises OSError (or ssl/http errors) when it cannot be read."""
+        """GET ``url``, following redirects; raises OSError when it cannot be read."""
         for _ in range(MAX_REDIRECTS + 1):
-            status, headers, body = self._get_once(url, user_agent)
+            try:
+                status, headers, body = self._get_once(url, user_agent)
+            except http.client.HTTPException as error:  # a broken answer, not a broken connection
+                raise OSError(f"bad HTTP response from {url}: {error!r}") from None
             location = headers.get("location")
             if status in (301, 302, 303, 307, 308) and location:
                 url = urljoin(url, location)
@@ -59,7 +62,10 @@ class Fetcher:
             path = parts.path or "/"
             if parts.query:
                 path += "?" + parts.query
-            connection.request("GET", path, headers={"User-Agent": user_agent, "Accept": "*/*"})
+            default_port = 443 if parts.scheme == "https" else 80
+            host_header = host if port == default_port else f"{host}:{port}"
+            headers = {"Host": host_header, "User-Agent": user_agent, "Accept": "*/*"}
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             body = response.read(MAX_BODY)
             return response.status, {k.lower(): v for k, v in response.getheaders()}, body

@@ -56,13 +56,14 @@ class NetworkMap:
         return None if self.block_unmapped else (host, port)
 
     def host_resolver_rules(self) -> str:
+        # Chromium writes IPv6 literals in brackets, in patterns and in replacements alike.
         """The same mapping in the syntax of Chromium's ``--host-resolver-rules`` (first match wins)."""
         entries = []
         for rule in self.rules:
-            pattern = rule.from_host or "*"
+            pattern = _bracketed(rule.from_host) or "*"
             if rule.from_port is not None:
                 pattern = f"{pattern}:{rule.from_port}"
-            target = rule.to_host or (rule.from_host if rule.from_host else None)
+            target = _bracketed(rule.to_host or rule.from_host) or None
             if target is None:
                 # curl's "any host, new port": Chromium has no such rewrite, and resolving every host to
                 # itself would only loop; make the user say where.
@@ -71,3 +72,7 @@ class NetworkMap:
         if self.block_unmapped:
             entries.append("MAP * ~NOTFOUND")
         return ", ".join(entries)
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -15,17 +16,24 @@ from sitescan.errors import SitescanError
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Letters of any script, digits, dots, hyphens, underscores; or an IPv6 literal.
+_HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+")
 
 
 def parse_target(url: str) -> str:
-    """A start URL given by a user: absolute http(s) with a host, normalised; else a one-line error."""
+    """A start URL given by a user: absolute http(s) with a valid host and port, less its fragment;
+    else a one-line error."""
     parts = urlsplit(url.strip())
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise SitescanError(f"not a web address: {url!r} (expected http://HOST/... or https://HOST/...)")
+    if not _HOST.fullmatch(parts.hostname):
+        raise SitescanError(f"not a web address: {url!r} (bad host name)")
     try:
-        parts.port  # noqa: B018 - raises on a malformed port
+        port = parts.port
     except ValueError:
-        raise SitescanError(f"not a web address: {url!r} (bad port)") from None
+        port = 0
+    if port == 0:
+        raise SitescanError(f"not a web address: {url!r} (bad port)")
     return url.strip().split("#", 1)[0]
 
 

@@ -230,16 +230,19 @@ class CookieLine:
         head, *attributes = line.split(";")
         name = head.split("=", 1)[0].strip() if "=" in head else ""
         domain = None
-        deletes = False
-        for attribute in attributes:
-            key, _, value = attribute.strip().partition("=")
-            key = key.lower()
-            if key == "domain" and value.strip():
-                domain = value.strip().lower()
-            elif key == "max-age" and value.strip().lstrip("-").isdigit():
-                deletes = deletes or int(value) <= 0
+        max_age: int | None = None
+        expires_past: bool | None = None
+        for attribute in attributes:  # RFC 6265 5.2: trimmed; the last of each attribute counts
+            key, _, value = attribute.partition("=")
+            key, value = key.strip().lower(), value.strip()
+            if key == "domain" and value:
+                domain = value.lower()
+            elif key == "max-age" and value.lstrip("-").isdigit():
+                max_age = int(value)
             elif key == "expires":
-                deletes = deletes or _is_past(value)
+                expires_past = _is_past(value)
+        # Max-Age wins over Expires (RFC 6265 5.3).
+        deletes = max_age <= 0 if max_age is not None else bool(expires_past)
         return cls(name, domain, deletes)
 
     def stored_domain(self, host: str) -> str:

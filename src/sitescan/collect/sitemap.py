@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import xml.etree.ElementTree as ElementTree
+import zlib
 from dataclasses import dataclass, field
 
 from sitescan.fetch import Fetcher
@@ -39,16 +40,18 @@ def discover(fetcher: Fetcher, origin: str, user_agent: str) -> SitemapResult:
         if response.status >= 400:
             result.problems.append(f"sitemap {url} answered {response.status}")
             continue
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gzip.decompress(body)
+        try:
+            body = gzip.decompress(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
+        except (OSError, EOFError, zlib.error) as error:
+            result.problems.append(f"sitemap {url} is not valid gzip: {error}")
+            continue
         try:
             root = ElementTree.fromstring(body)
         except ElementTree.ParseError as error:
             result.problems.append(f"sitemap {url} is not valid XML: {error}")
             continue
         result.read.append(url)
-        locations = [el.text.strip() for el in root.iter() if _local(el.tag) == "loc" and el.text]
+        locations = _locations(root)
         if _local(root.tag) == "sitemapindex":
             queue.extend(locations)
         else:
@@ -65,6 +68,19 @@ def _robots_sitemaps(fetcher: Fetcher, origin: str, user_agent: str) -> list[str
         return []
     lines = response.body.decode("utf-8", "replace").splitlines()
     return [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("sitemap:")]
+
+
+def _locations(root: ElementTree.Element) -> list[str]:
+    """``<url><loc>`` or ``<sitemap><loc>`` in the sitemap's own namespace only: an image or video
+    extension's ``<image:loc>`` names no page."""
+    namespace = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    found = []
+    for entry in root:
+        if _local(entry.tag) in ("url", "sitemap"):
+            loc = entry.find(f"{namespace}loc")
+            if loc is not None and loc.text and loc.text.strip():
+                found.append(loc.text.strip())
+    return found
 
 
 def _local(tag: str) -> str:

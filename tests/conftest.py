@@ -1,0 +1,77 @@
+"""The test internet: sites served on loopback under real host names, scanned by the real sitescan CLI
+in the real Chromium. Every host name is mapped to loopback or fails at once (hermetic)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitescan.loopback import LoopbackInternet
+
+SITES = Path(__file__).parent / "sites"
+VENDORS = Path(str(files("sitescan.demo"))) / "vendors"
+
+
+@dataclass
+class ScanRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    out: Path
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads((self.out / "report.json").read_text(encoding="utf-8"))
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.startswith("sitescan: error:")]
+
+
+def run_sitescan(*args: str, env: dict[str, str] | None = None, timeout: float = 240):
+    return subprocess.run(
+        [sys.executable, "-m", "sitescan", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@dataclass
+class ScanHarness:
+    internet: LoopbackInternet
+    ca: Path
+
+    def network_args(self) -> list[str]:
+        args = ["--block-unmapped", "--ca-cert", str(self.ca)]
+        for rule in self.internet.connect_to():
+            args += ["--connect-to", rule]
+        return args
+
+    def scan(self, out: Path, *args: str) -> ScanRun:
+        done = run_sitescan("scan", *args, "--out", str(out), *self.network_args())
+        return ScanRun(done.returncode, done.stdout, done.stderr, out)
+
+
+def start_internet(tmp_path_factory: pytest.TempPathFactory, *sites: str) -> Iterator[ScanHarness]:
+    internet = LoopbackInternet((*(SITES / site for site in sites), VENDORS))
+    with internet:
+        ca = internet.write_ca(tmp_path_factory.mktemp("ca") / "ca.pem")
+        yield ScanHarness(internet, ca)
+
+
+@pytest.fixture(scope="session")
+def shop_internet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanHarness]:
+    """The shop, for tests that scan it with options of their own."""
+    yield from start_internet(tmp_path_factory, "shop")
