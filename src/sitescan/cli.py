@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from playwright.async_api import Error as PlaywrightError
 
 from sitescan import __version__
 from sitescan.artifacts import PageVisit
@@ -115,17 +116,12 @@ def execute_scan(options: ScanOptions, out_dir: Path, formats: tuple[str, ...]) 
     """Scan, write the outputs (a partial report too, if interrupted), and return the exit code."""
     progress = ScanProgress()
     display = Progress(options.crawl.max_pages)
-    interrupted = False
-    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)  # CI cancels with SIGTERM
     started = time.monotonic()
     try:
-        asyncio.run(run_scan(options, progress, display))
-    except KeyboardInterrupt:
-        interrupted = True
+        interrupted = asyncio.run(_scan_until_interrupted(options, progress, display))
     except SitescanError as error:
         fail(str(error))
     finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
         display.done()
     artifacts = artifacts_from(options, progress, interrupted)
     report = build_report(artifacts)
@@ -161,8 +157,29 @@ def _unreachable_targets(targets: tuple[str, ...], visits: list[PageVisit]) -> l
     return problems
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+async def _scan_until_interrupted(options: ScanOptions, progress: ScanProgress, display: Progress) -> bool:
+    """Run the scan; Ctrl-C or SIGTERM (how CI cancels) stops it cleanly. True when it was stopped."""
+    scan = asyncio.current_task()
+    assert scan is not None
+    loop = asyncio.get_running_loop()
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        stopped = True
+        scan.cancel()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
+    try:
+        await run_scan(options, progress, display)
+    except (asyncio.CancelledError, PlaywrightError):
+        if not stopped:
+            raise
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    return stopped
 
 
 def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
