@@ -20,7 +20,7 @@ browser: $(INSTALLED)
 demo: setup
 	$(SITESCAN) demo
 
-test: setup
+test: setup lint
 	$(PYTHON) -m pytest
 
 lint: $(INSTALLED)

@@ -203,7 +203,7 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--max-pages",
             type=click.IntRange(min=1),
-            default=50,
+            default=CrawlSettings.max_pages,
             show_default=True,
             help="Most pages to visit per phase.",
         ),
@@ -254,21 +254,21 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--concurrency",
             type=click.IntRange(min=1, max=16),
-            default=1,
+            default=CrawlSettings.concurrency,
             show_default=True,
             help="Pages loaded at once.",
         ),
         click.option(
             "--timeout",
             type=click.FloatRange(min=1),
-            default=30.0,
+            default=CrawlSettings.timeout,
             show_default=True,
             help="Seconds a page may take to load and settle.",
         ),
         click.option(
             "--settle",
             type=click.FloatRange(min=0),
-            default=0.5,
+            default=CrawlSettings.settle,
             show_default=True,
             help="Seconds of network quiet that end a page visit (pending short timers are waited for too).",
         ),

@@ -25,7 +25,7 @@ class CrawlSettings:
     include: tuple[re.Pattern[str], ...] = ()
     exclude: tuple[re.Pattern[str], ...] = ()
     timeout: float = 30.0
-    settle: float = 0.5
+    settle: float = 0.25
     concurrency: int = 1
 
     def admits(self, url: str) -> bool:

@@ -68,7 +68,7 @@
     return originalFetch.apply(this, arguments);
   };
 
-  // One-shot timers: id -> due time (performance.now() milliseconds).
+  // One-shot timers and idle callbacks: id -> due time (performance.now() milliseconds).
   const pending = new Map();
   const originalSetTimeout = window.setTimeout;
   const originalClearTimeout = window.clearTimeout;
@@ -90,6 +90,25 @@
     pending.delete(id);
     return originalClearTimeout.call(this, id);
   };
+  // Idle callbacks defer work the same way (some tags send their hits from one).
+  if (window.requestIdleCallback) {
+    const originalIdle = window.requestIdleCallback;
+    const originalCancelIdle = window.cancelIdleCallback;
+    window.requestIdleCallback = function (callback, options) {
+      const due = performance.now() + ((options && options.timeout) || 0);
+      let id;
+      id = originalIdle.call(this, function () {
+        pending.delete("idle" + id);
+        return callback.apply(this, arguments);
+      }, options);
+      pending.set("idle" + id, due);
+      return id;
+    };
+    window.cancelIdleCallback = function (id) {
+      pending.delete("idle" + id);
+      return originalCancelIdle.call(this, id);
+    };
+  }
   Object.defineProperty(window, "__sitescanPendingTimers", {
     value: (horizon) => {
       let count = 0;
