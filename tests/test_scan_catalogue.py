@@ -54,7 +54,7 @@ def test_report_has_the_contract_shape(report):
         assert key in report
     assert report["summary"] == {
         "pages": 9,
-        "cookies": 13,
+        "cookies": 14,
         "third_parties": 11,
         "beacons": 6,
         "findings": {"critical": 0, "high": 0, "medium": 0, "low": 0},
@@ -136,6 +136,9 @@ EXPECTED_COOKIES = {
     # Written by a script inside an unknown widget's frame: vendor and category stay unknown.
     ("wid_visitor", "widget.example.net", "third", None, "unknown", "script",
      "https://widget.example.net/widget.html", True, False, "None", 7),
+    # A partitioned (CHIPS) cookie from the widget's pixel response.
+    ("wid_chips", "widget.example.net", "third", None, "unknown", "header",
+     "https://widget.example.net/pixel.gif", True, False, "None", 30),
 }  # fmt: skip
 
 
@@ -149,7 +152,9 @@ def test_every_cookie_with_its_attributes_party_and_origin(report):
                   c["secure"], c["http_only"], c["same_site"], lifetime))  # fmt: skip
     assert seen == EXPECTED_COOKIES
     assert len(report["cookies"]) == len(EXPECTED_COOKIES)
-    assert all(c["phases"] == PHASES and c["partitioned"] is False for c in report["cookies"])
+    assert all(c["phases"] == PHASES for c in report["cookies"])
+    partitioned = {c["name"]: c["partition_key"] for c in report["cookies"] if c["partitioned"]}
+    assert partitioned == {"wid_chips": "https://example.com"}
 
 
 def test_cookie_expiry_and_pages(report):

@@ -78,11 +78,11 @@ def _pages(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
 
 
 def _cookies(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
-    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    merged: dict[tuple[str, str, str, str | None], dict[str, Any]] = {}
     for visit in visits:
         page_site = _page_site(visit)
         for cookie in visit.cookies:
-            key = (cookie.name, cookie.domain, cookie.path)
+            key = (cookie.name, cookie.domain, cookie.path, cookie.partition_key)
             rule = classifier.cookie_rule(cookie.name, cookie.domain)
             vendor = rule.vendor if rule else _vendor_name(classifier, cookie.domain.lstrip("."))
             lifetime = (
@@ -103,6 +103,7 @@ def _cookies(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[s
                     "http_only": cookie.http_only,
                     "same_site": cookie.same_site,
                     "partitioned": cookie.partitioned,
+                    "partition_key": cookie.partition_key,
                     "phases": [],
                     "pages": [],
                     "set_by": cookie.set_by,

@@ -12,7 +12,7 @@ from typing import Any
 from playwright.async_api import BrowserContext, Page
 
 from sitescan.artifacts import PageVisit, Phase
-from sitescan.collect.page import BINDING, INSTRUMENT_JS, PageCollector
+from sitescan.collect.page import BINDING, INSTRUMENT_JS, JarFingerprint, PageCollector
 from sitescan.urls import normalise, url_site
 
 SKIPPED_EXTENSIONS = re.compile(r"\.(?:css|js|mjs|png|jpe?g|gif|webp|svg|ico|woff2?|ttf|mp4|mp3)$", re.I)
@@ -90,7 +90,7 @@ async def crawl_phase(
         collector = await PageCollector.open(context, phase, first_tab if index == 0 else None)
         collectors[collector.page] = collector
 
-    jar: dict[tuple[str, str, str], str] = {}
+    jar: JarFingerprint = {}
     busy = 0
     wake = asyncio.Event()
 

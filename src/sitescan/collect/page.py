@@ -70,6 +70,8 @@ _FRAME_JS = """async () => {
       .map((img) => img.currentSrc || img.src),
   };
 }"""
+# Each cookie in the jar (name, domain, path, partition) -> a hash of its value and expiry: what changed.
+JarFingerprint = dict[tuple[str, str, str, str | None], str]
 # An image no frame displays whose body is this small is a pixel (a 1x1 GIF is 43 bytes).
 PIXEL_MAX_BYTES = 200
 
@@ -288,8 +290,8 @@ class PageCollector:
         return collector
 
     async def visit(
-        self, url: str, depth: int, timeout: float, settle: float, jar_before: dict[tuple[str, str, str], str]
-    ) -> tuple[PageVisit, dict[tuple[str, str, str], str]]:
+        self, url: str, depth: int, timeout: float, settle: float, jar_before: JarFingerprint
+    ) -> tuple[PageVisit, JarFingerprint]:
         """Load ``url``, wait for it to settle, gather, then leave it (so unload beacons are sent too).
 
         ``jar_before`` fingerprints the cookie jar as the previous visit left it; the new fingerprint is
@@ -424,8 +426,8 @@ class PageCollector:
         return result["cookies"]
 
     def _attribute_cookies(
-        self, jar: list[dict[str, Any]], jar_before: dict[tuple[str, str, str], str]
-    ) -> tuple[tuple[CookieRecord, ...], tuple[BlockedCookie, ...], dict[tuple[str, str, str], str]]:
+        self, jar: list[dict[str, Any]], jar_before: JarFingerprint
+    ) -> tuple[tuple[CookieRecord, ...], tuple[BlockedCookie, ...], JarFingerprint]:
         # The latest write this visit made to each (name, stored domain).
         writes: dict[tuple[str, str], tuple[str, str | None, str | None, CookieLine]] = {}
         blocked: dict[tuple[str, str, str], BlockedCookie] = {}
@@ -452,11 +454,11 @@ class PageCollector:
                 )
 
         observed_at = time.time()
-        jar_after: dict[tuple[str, str, str], str] = {}
+        jar_after: JarFingerprint = {}
         cookies = []
         in_jar: set[tuple[str, str]] = set()
         for raw in jar:
-            key = (raw["name"], raw["domain"], raw["path"])
+            key = (raw["name"], raw["domain"], raw["path"], _partition_site(raw))
             fingerprint = hashlib.sha256(f"{raw['value']}|{raw.get('expires')}".encode()).hexdigest()
             jar_after[key] = fingerprint
             in_jar.add((raw["name"], raw["domain"]))
@@ -525,9 +527,7 @@ def _cookie_record(
     frame_url: str | None,
     observed_at: float,
 ) -> CookieRecord:
-    partition = raw.get("partitionKey")
-    if isinstance(partition, dict):
-        partition = partition.get("topLevelSite")
+    partition = _partition_site(raw)
     return CookieRecord(
         name=raw["name"],
         domain=raw["domain"],
@@ -543,6 +543,12 @@ def _cookie_record(
         frame_url=frame_url,
         observed_at=observed_at,
     )
+
+
+def _partition_site(raw: dict[str, Any]) -> str | None:
+    """The top-level site a partitioned (CHIPS) cookie is keyed to; the protocol has used both shapes."""
+    partition = raw.get("partitionKey")
+    return partition.get("topLevelSite") if isinstance(partition, dict) else partition
 
 
 def _first_line(message: str) -> str:
