@@ -15,7 +15,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 browser: $(INSTALLED)
-	@scripts/ensure-browser $(VENV)
+	@scripts/ensure-system-packages $(VENV)
 
 demo: setup
 	$(SITESCAN) demo

@@ -7,7 +7,7 @@ import pytest
 from sitescan import browser
 from sitescan.errors import SitescanError
 
-from conftest import ScanRun, run_sitescan
+from conftest import ScanHarness, ScanRun, run_sitescan
 
 
 def assert_one_line_error(done, *fragments: str) -> str:
@@ -117,3 +117,16 @@ def test_an_unreachable_start_url_exits_2_and_still_writes_the_report(tmp_path):
         None,
         "net::ERR_NAME_NOT_RESOLVED at https://nowhere.example.org/",
     )
+
+
+def test_a_staging_ca_is_trusted_only_when_given(shop_internet: ScanHarness, tmp_path):
+    without_ca = [
+        arg for arg in shop_internet.network_args() if arg not in ("--ca-cert", str(shop_internet.ca))
+    ]
+    done = run_sitescan(
+        "scan", "https://www.example.com/hidden", "--no-sitemap", "--out", str(tmp_path), *without_ca
+    )
+    assert_one_line_error(done, "could not scan https://www.example.com/hidden", "ERR_CERT_AUTHORITY_INVALID")
+    run = shop_internet.scan(tmp_path / "with-ca", "https://www.example.com/hidden", "--no-sitemap")
+    assert run.returncode == 0, run.stderr
+    assert run.report["pages"][0]["status"] == 200

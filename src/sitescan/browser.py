@@ -8,6 +8,9 @@ own persistent profile whose preferences allow them, and sitescan records what t
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import json
 import os
 import re
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.async_api import BrowserContext, Playwright
 
 from sitescan.errors import SitescanError
@@ -125,8 +130,8 @@ def launch_args(settings: BrowserSettings) -> list[str]:
     if rules:
         args.append(f"--host-resolver-rules={rules}")
     if settings.ca_cert:
-        # Chromium on Linux reads trust from NSS; an SPKI pin list is the portable way to trust one
-        # extra CA for a throw-away profile.
+        # Trusted where the server presents the CA (or the certificate itself) in its chain, on every
+        # platform; on Linux the profile's NSS database also trusts it as a root (phase_context).
         args.append(f"--ignore-certificate-errors-spki-list={_spki_hashes(settings.ca_cert)}")
     return args
 
@@ -191,13 +196,18 @@ async def phase_context(
     """A fresh visitor profile (its own browser process and cookie jar), removed afterwards."""
     profile = Path(tempfile.mkdtemp(prefix="sitescan-profile-"))
     try:
-        (profile / "Default").mkdir()
-        (profile / "Default" / "Preferences").write_text(json.dumps(VISITOR_PREFERENCES), encoding="utf-8")
+        user_data = profile / "data"
+        (user_data / "Default").mkdir(parents=True)
+        (user_data / "Default" / "Preferences").write_text(json.dumps(VISITOR_PREFERENCES), encoding="utf-8")
+        environment = None
+        if settings.ca_cert and shutil.which("certutil"):
+            environment = {**os.environ, "HOME": str(_home_trusting(settings.ca_cert, profile / "home"))}
         context = await playwright.chromium.launch_persistent_context(
-            str(profile),
+            str(user_data),
             executable_path=executable,
             headless=True,
             args=launch_args(settings),
+            env=environment,
             **context_options(playwright, settings, user_agent_major),
         )
         try:
@@ -208,19 +218,45 @@ async def phase_context(
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _spki_hashes(ca_cert: Path) -> str:
-    import base64
-    import hashlib
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
+def _home_trusting(ca_cert: Path, home: Path) -> Path:
+    """A home folder whose NSS database (where Chromium on Linux reads user trust) trusts the CA(s)."""
+    database = home / ".pki" / "nssdb"
+    database.mkdir(parents=True)
+    run = functools.partial(subprocess.run, check=True, capture_output=True, timeout=30)
     try:
-        certificates = x509.load_pem_x509_certificates(ca_cert.read_bytes())
+        run(["certutil", "-N", "-d", f"sql:{database}", "--empty-password"])
+        for index, certificate in enumerate(_certificates(ca_cert)):
+            single = home / f"ca-{index}.pem"
+            single.write_bytes(certificate.public_bytes(Encoding.PEM))
+            run(
+                [
+                    "certutil",
+                    "-A",
+                    "-d",
+                    f"sql:{database}",
+                    "-t",
+                    "C,,",
+                    "-n",
+                    f"sitescan-ca-{index}",
+                    "-i",
+                    str(single),
+                ]
+            )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise SitescanError(f"--ca-cert {ca_cert}: certutil could not add it ({error})") from None
+    return home
+
+
+def _certificates(ca_cert: Path) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(ca_cert.read_bytes())
     except (OSError, ValueError) as error:
         raise SitescanError(f"--ca-cert {ca_cert}: not a readable PEM certificate ({error})") from None
+
+
+def _spki_hashes(ca_cert: Path) -> str:
     hashes = []
-    for certificate in certificates:
+    for certificate in _certificates(ca_cert):
         spki = certificate.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         hashes.append(base64.b64encode(hashlib.sha256(spki).digest()).decode())
     return ",".join(hashes)

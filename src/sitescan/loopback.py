@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import mimetypes
 import ssl
-import tempfile
 import threading
 import time
 import tomllib
@@ -108,14 +107,8 @@ class LoopbackInternet:
         http_server = ThreadingHTTPServer(("127.0.0.1", self.http_port), handler)
         https_server = ThreadingHTTPServer(("127.0.0.1", self.https_port), handler)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        leaf = self.ca.issue_cert(*self.hosts)
-        # Present the CA in the chain too: Chromium matches --ca-cert against what the server presents.
-        with tempfile.TemporaryDirectory() as scratch:
-            chain = Path(scratch) / "chain.pem"
-            chain.write_bytes(b"".join(p.bytes() for p in leaf.cert_chain_pems) + self.ca.cert_pem.bytes())
-            key = Path(scratch) / "key.pem"
-            leaf.private_key_pem.write_to_path(str(key))
-            context.load_cert_chain(str(chain), str(key))
+        # Like most servers, it presents its certificate, not the root that signed it.
+        self.ca.issue_cert(*self.hosts).configure_cert(context)
         https_server.socket = context.wrap_socket(https_server.socket, server_side=True)
         https_server.is_https = True  # type: ignore[attr-defined]
         for server in (http_server, https_server):
