@@ -32,7 +32,8 @@ def assert_one_line_error(done, *fragments: str) -> str:
         (["scan", "https://www.example.com/", "--include", "("], ["bad --include '('"]),
         (["scan", "https://www.example.com/", "--format", "pdf"], ["bad --format 'pdf'"]),
         (["scan", "https://www.example.com/", "--max-pages", "0"], ["--max-pages"]),
-        (["scan"], ["Missing argument", "sitescan scan --help"]),
+        (["scan"], ["no URL to scan: give one, or list [[targets]] in the config file"]),
+        (["scan", "--max-pages", "x"], ["Invalid value for '--max-pages'", "sitescan scan --help"]),
         (["frobnicate"], ["No such command"]),
     ],
 )

@@ -196,7 +196,7 @@ def test_requests_carry_the_real_host_name_over_https(net):
     assert {(request.scheme, request.host, request.method) for request in served} == {
         ("https", "www.example.com", "GET")
     }
-    assert {request.headers["User-Agent"] for request in served} == {UA}
+    assert {request.headers["user-agent"] for request in served} == {UA}
 
 
 @pytest.mark.parametrize("host", ["fallback.example.com", "norobotsmap.example.com"])
@@ -351,7 +351,7 @@ def test_a_truncated_gzip_sitemap_is_a_problem_not_a_crash(net):
 def test_host_header_is_the_authority_of_the_url(net):
     mark = net.mark()
     net.fetcher.get("https://host-header.example.com/", UA)
-    assert [r.headers["Host"] for r in net.served_since(mark, "host-header.example.com")] == [
+    assert [r.headers["host"] for r in net.served_since(mark, "host-header.example.com")] == [
         "host-header.example.com"
     ]
 

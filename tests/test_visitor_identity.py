@@ -21,7 +21,7 @@ def facts(harness: ScanHarness, tmp_path, *args: str) -> tuple[set[str], str]:
     run = harness.scan(tmp_path, HOME, "--no-sitemap", "--max-pages", "1", *args)
     assert run.returncode == 0, run.stderr
     names = {c["name"] for c in run.report["cookies"]}
-    user_agent = [r.headers["User-Agent"] for r in harness.internet.served if r.path == "/"][-1]
+    user_agent = [r.headers["user-agent"] for r in harness.internet.served if r.path == "/"][-1]
     return names, user_agent
 
 

@@ -25,10 +25,12 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from playwright.async_api import BrowserContext, Playwright
+from playwright.async_api import BrowserContext, Playwright, Request, Route
 
+from sitescan.config import Target
 from sitescan.errors import SitescanError
 from sitescan.netmap import NetworkMap
+from sitescan.urls import origin_of, url_site
 
 ENV_CHROMIUM = "SITESCAN_CHROMIUM"
 
@@ -120,7 +122,7 @@ class BrowserSettings:
     ca_cert: Path | None = None
     device: str | None = None
     webview: Literal["android", "ios"] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    user_agent: str | None = None
     extra_args: tuple[str, ...] = ()
 
 
@@ -160,10 +162,9 @@ def context_options(playwright: Playwright, settings: BrowserSettings, chromium_
             viewport=options.get("viewport", {"width": 390, "height": 844}),
             device_scale_factor=options.get("device_scale_factor", 3),
         )
+    if settings.user_agent:
+        options["user_agent"] = settings.user_agent
     options.setdefault("user_agent", visitor_user_agent(chromium_major))
-    if settings.headers:
-        options["extra_http_headers"] = dict(settings.headers)
-    options["ignore_https_errors"] = False
     return options
 
 
@@ -216,6 +217,42 @@ async def phase_context(
             await context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+async def hand_over(context: BrowserContext, target: Target) -> None:
+    """What an app gives its web view before the first page: cookies, localStorage entries, and headers
+    on its own site's requests (never on third parties')."""
+    if target.cookies:
+        await context.add_cookies(
+            [
+                {
+                    "name": c.name,
+                    "value": c.value,
+                    "domain": c.domain,
+                    "path": c.path,
+                    "secure": c.secure,
+                    "httpOnly": c.http_only,
+                    "sameSite": c.same_site,
+                }
+                for c in target.cookies
+            ]
+        )
+    if target.local_storage:
+        entries = json.dumps(dict(target.local_storage))
+        origin = json.dumps(origin_of(target.url))
+        await context.add_init_script(
+            f"if (location.origin === {origin}) {{ const entries = {entries};"
+            " for (const key of Object.keys(entries)) if (localStorage.getItem(key) === null)"
+            " localStorage.setItem(key, entries[key]); }"
+        )
+    if target.headers:
+        site = url_site(target.url)
+        extra = dict(target.headers)
+
+        async def add_headers(route: Route, request: Request) -> None:
+            await route.fallback(headers={**await request.all_headers(), **extra})
+
+        await context.route(lambda url: url_site(url) == site, add_headers)
 
 
 def _home_trusting(ca_cert: Path, home: Path) -> Path:

@@ -18,6 +18,7 @@ from sitescan import __version__
 from sitescan.artifacts import PageVisit
 from sitescan.browser import BrowserSettings
 from sitescan.collect.crawl import CrawlSettings
+from sitescan.config import load_config
 from sitescan.errors import EXIT_ERROR, EXIT_OK, SitescanError
 from sitescan.netmap import ConnectTo, NetworkMap
 from sitescan.report import build_report
@@ -76,6 +77,7 @@ def _formats(value: str) -> tuple[str, ...]:
 
 def scan_options(
     urls: tuple[str, ...],
+    config_path: Path | None,
     max_pages: int,
     depth: int | None,
     include: tuple[str, ...],
@@ -91,7 +93,11 @@ def scan_options(
     settle: float,
 ) -> ScanOptions:
     try:
-        targets = tuple(dict.fromkeys(parse_target(url) for url in urls))
+        config = load_config(config_path)
+        given = tuple(dict.fromkeys(parse_target(url) for url in urls))
+        targets = given or tuple(target.url for target in config.targets)
+        if not targets:
+            raise SitescanError("no URL to scan: give one, or list [[targets]] in the config file")
         network = NetworkMap(tuple(ConnectTo.parse(rule) for rule in connect_to), block_unmapped)
         network.host_resolver_rules()  # validate now, before a browser starts
     except SitescanError as error:
@@ -109,6 +115,7 @@ def scan_options(
         ),
         browser=BrowserSettings(network=network, ca_cert=ca_cert, device=device, webview=webview),  # type: ignore[arg-type]
         use_sitemap=sitemap,
+        config=config,
     )
 
 
@@ -298,10 +305,18 @@ def main() -> None:
 
 
 @cli.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Config file (default: ./sitescan.toml, else [tool.sitescan] in ./pyproject.toml).",
+)
 @crawl_options
 def scan(urls: tuple[str, ...], out_dir: Path, formats: str, **settings: Any) -> None:
-    """Crawl URL(s) in a real Chromium and catalogue what each page stores and contacts."""
+    """Crawl URL(s) (default: the config's [[targets]]) in a real Chromium and catalogue what each page
+    stores and contacts."""
     chosen = _formats(formats)
     options = scan_options(urls, **settings)
     sys.exit(execute_scan(options, out_dir, chosen))

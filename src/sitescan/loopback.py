@@ -50,7 +50,7 @@ class ServedRequest:
     host: str
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
     body: bytes
 
 
@@ -171,7 +171,8 @@ def _make_handler(internet: LoopbackInternet) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             scheme = "https" if getattr(self.server, "is_https", False) else "http"
-            internet._record(ServedRequest(scheme, host, self.command, self.path, dict(self.headers), body))
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            internet._record(ServedRequest(scheme, host, self.command, self.path, headers, body))
             route = internet.routes.get((host, path))
             if route and route.delay:
                 time.sleep(route.delay)

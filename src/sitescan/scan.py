@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from playwright.async_api import async_playwright
 
@@ -15,11 +16,13 @@ from sitescan.browser import (
     BrowserSettings,
     chromium_major_version,
     find_chromium,
+    hand_over,
     phase_context,
     visitor_user_agent,
 )
 from sitescan.collect import sitemap
 from sitescan.collect.crawl import CrawlSettings, Frontier, crawl_phase
+from sitescan.config import Config, Target
 from sitescan.fetch import Fetcher
 from sitescan.urls import origin_of, url_site
 
@@ -28,8 +31,27 @@ from sitescan.urls import origin_of, url_site
 class ScanOptions:
     targets: tuple[str, ...]
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
-    browser: BrowserSettings = field(default_factory=BrowserSettings)
+    browser: BrowserSettings = field(default_factory=BrowserSettings)  # flags: they win over the config
     use_sitemap: bool = True
+    config: Config = field(default_factory=Config)
+
+    def groups(self) -> list[tuple[Target, BrowserSettings, tuple[str, ...]]]:
+        """Start URLs that can share a browser: same web view, device, user agent and hand-over."""
+        grouped: dict[tuple[Any, ...], list[str]] = {}
+        settings: dict[tuple[Any, ...], tuple[Target, BrowserSettings]] = {}
+        for url in self.targets:
+            target = self.config.target_for(url)
+            browser = replace(
+                self.browser,
+                webview=self.browser.webview or target.webview,
+                device=self.browser.device or target.device,
+                user_agent=self.browser.user_agent or target.user_agent,
+            )
+            key = (browser.webview, browser.device, browser.user_agent, target.headers, target.cookies,
+                   target.local_storage)  # fmt: skip
+            grouped.setdefault(key, []).append(url)
+            settings.setdefault(key, (target, browser))
+        return [(*settings[key], tuple(urls)) for key, urls in grouped.items()]
 
 
 @dataclass
@@ -46,29 +68,34 @@ class ScanProgress:
 async def run_scan(
     options: ScanOptions, progress: ScanProgress, on_visit: Callable[[PageVisit], None] = lambda v: None
 ) -> None:
+    def record(visit: PageVisit) -> None:
+        progress.visits.append(visit)
+        on_visit(visit)
+
     async with async_playwright() as playwright:
         executable = find_chromium(playwright)
         major = chromium_major_version(executable)
         progress.browser = f"{executable} (Chromium {major})"
-        frontier = Frontier(frozenset(url_site(t) for t in options.targets), options.crawl)
-        for target in options.targets:
-            frontier.add(target, 0, forced=True)
-        if options.use_sitemap:
-            _seed_from_sitemaps(options, frontier, progress, visitor_user_agent(major))
-
-        def record(visit: PageVisit) -> None:
-            progress.visits.append(visit)
-            on_visit(visit)
-
-        async with phase_context(playwright, executable, options.browser, major) as context:
-            await crawl_phase(context, "before-consent", frontier, options.crawl, record)
+        for target, browser, start_urls in options.groups():
+            frontier = Frontier(frozenset(url_site(t) for t in start_urls), options.crawl)
+            for url in start_urls:
+                frontier.add(url, 0, forced=True)
+            if options.use_sitemap:
+                _seed_from_sitemaps(options, start_urls, frontier, progress, visitor_user_agent(major))
+            async with phase_context(playwright, executable, browser, major) as context:
+                await hand_over(context, target)
+                await crawl_phase(context, "before-consent", frontier, options.crawl, record)
 
 
 def _seed_from_sitemaps(
-    options: ScanOptions, frontier: Frontier, progress: ScanProgress, user_agent: str
+    options: ScanOptions,
+    start_urls: tuple[str, ...],
+    frontier: Frontier,
+    progress: ScanProgress,
+    user_agent: str,
 ) -> None:
     fetcher = Fetcher(options.browser.network, options.browser.ca_cert, timeout=options.crawl.timeout)
-    for origin in dict.fromkeys(origin_of(t) for t in options.targets):
+    for origin in dict.fromkeys(origin_of(url) for url in start_urls):
         found = sitemap.discover(fetcher, origin, user_agent)
         progress.sitemaps.extend(found.read)
         progress.notes.extend(found.problems)
@@ -94,6 +121,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "sitemap": options.use_sitemap,
             "device": options.browser.device,
             "webview": options.browser.webview,
+            "config": options.config.source,
         },
         visits=tuple(progress.visits),
         sitemaps=tuple(progress.sitemaps),

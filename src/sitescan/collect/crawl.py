@@ -90,7 +90,8 @@ async def crawl_phase(
         collector = await PageCollector.open(context, phase, first_tab if index == 0 else None)
         collectors[collector.page] = collector
 
-    jar: JarFingerprint = {}
+    # What is in the jar before the first page (cookies an app handed over) is no page's doing.
+    jar: JarFingerprint = await next(iter(collectors.values())).jar_fingerprint()
     busy = 0
     wake = asyncio.Event()
 

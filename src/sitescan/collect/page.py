@@ -425,6 +425,9 @@ class PageCollector:
         result = await self.cdp.send("Network.getAllCookies")
         return result["cookies"]
 
+    async def jar_fingerprint(self) -> JarFingerprint:
+        return _fingerprints(await self._jar())
+
     def _attribute_cookies(
         self, jar: list[dict[str, Any]], jar_before: JarFingerprint
     ) -> tuple[tuple[CookieRecord, ...], tuple[BlockedCookie, ...], JarFingerprint]:
@@ -454,16 +457,14 @@ class PageCollector:
                 )
 
         observed_at = time.time()
-        jar_after: JarFingerprint = {}
+        jar_after = _fingerprints(jar)
         cookies = []
         in_jar: set[tuple[str, str]] = set()
         for raw in jar:
-            key = (raw["name"], raw["domain"], raw["path"], _partition_site(raw))
-            fingerprint = hashlib.sha256(f"{raw['value']}|{raw.get('expires')}".encode()).hexdigest()
-            jar_after[key] = fingerprint
+            key = _jar_key(raw)
             in_jar.add((raw["name"], raw["domain"]))
             write = writes.get((raw["name"], raw["domain"]))
-            if write is None and jar_before.get(key) == fingerprint:
+            if write is None and jar_before.get(key) == jar_after[key]:
                 continue  # unchanged since an earlier visit: not this page's doing
             set_by, initiator, frame_url = (write[0], write[1], write[2]) if write else (None, None, None)
             cookies.append(_cookie_record(raw, set_by, initiator, frame_url, observed_at))
@@ -543,6 +544,17 @@ def _cookie_record(
         frame_url=frame_url,
         observed_at=observed_at,
     )
+
+
+def _jar_key(raw: dict[str, Any]) -> tuple[str, str, str, str | None]:
+    return raw["name"], raw["domain"], raw["path"], _partition_site(raw)
+
+
+def _fingerprints(jar: list[dict[str, Any]]) -> JarFingerprint:
+    return {
+        _jar_key(raw): hashlib.sha256(f"{raw['value']}|{raw.get('expires')}".encode()).hexdigest()
+        for raw in jar
+    }
 
 
 def _partition_site(raw: dict[str, Any]) -> str | None:
