@@ -6,5 +6,4 @@ class SitescanError(Exception):
 
 
 EXIT_OK = 0
-EXIT_FINDINGS = 1
 EXIT_ERROR = 2

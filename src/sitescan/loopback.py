@@ -140,10 +140,6 @@ class LoopbackInternet:
         self.ca.cert_pem.write_to_path(str(path))
         return path
 
-    def requests_to(self, host: str) -> list[ServedRequest]:
-        with self._lock:
-            return [r for r in self.served if r.host == host]
-
     def _record(self, request: ServedRequest) -> None:
         with self._lock:
             self.served.append(request)

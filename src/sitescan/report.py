@@ -22,7 +22,7 @@ def build_report(artifacts: ScanArtifacts, classifier: Classifier | None = None)
         "targets": list(artifacts.targets),
         "started": artifacts.started,
         "finished": artifacts.finished,
-        "profiles": list(DEFAULT_PROFILES),
+        "profiles": artifacts.settings.get("profiles") or list(DEFAULT_PROFILES),
         "pages": catalogue["pages"],
         "cookies": catalogue["cookies"],
         "blocked_cookies": catalogue["blocked_cookies"],
@@ -50,6 +50,7 @@ def build_report(artifacts: ScanArtifacts, classifier: Classifier | None = None)
             "sitemaps": list(artifacts.sitemaps),
             "notes": list(artifacts.notes),
             "complete": complete,
+            "checks": [],  # the rule ids that ran; none yet: this report is a catalogue
         },
         "summary": {
             "pages": len(catalogue["pages"]),

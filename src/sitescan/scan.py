@@ -122,6 +122,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "device": options.browser.device,
             "webview": options.browser.webview,
             "config": options.config.source,
+            "profiles": list(options.config.profiles),
         },
         visits=tuple(progress.visits),
         sitemaps=tuple(progress.sitemaps),
