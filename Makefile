@@ -27,5 +27,8 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 
+bench: setup
+	$(PYTHON) bench/crawl_speed.py --pages 20 --concurrency 1
+
 clean:
 	rm -rf $(VENV) sitescan-report demo-report build dist src/*.egg-info

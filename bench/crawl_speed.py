@@ -59,7 +59,8 @@ async def raw_playwright(urls: list[str], network: NetworkMap, ca: Path, concurr
         browser = await playwright.chromium.launch(
             executable_path=find_chromium(playwright), args=launch_args(settings)
         )
-        context = await browser.new_context()
+        # The loopback CA is trusted through sitescan's profile set-up; the raw side just skips the check.
+        context = await browser.new_context(ignore_https_errors=True)
         queue = list(urls)
 
         async def worker() -> None:
