@@ -25,7 +25,10 @@ def visited(harness: ScanHarness, tmp_path, *args: str) -> list[str]:
             ["--no-sitemap", "--depth", "1", "--exclude", "search|old-|files/"],
             ["/", "/products", "/about", "/newsletter"],
         ),
-        (["--no-sitemap", "--include", "/products"], ["/", "/products", "/products/1"]),  # the start URL always
+        (
+            ["--no-sitemap", "--include", "/products"],
+            ["/", "/products", "/products/1"],
+        ),  # the start URL always
     ],
 )
 def test_crawl_limits(shop_internet, tmp_path, args, expected):
