@@ -88,6 +88,25 @@ class BeaconRecord:
 
 
 @dataclass(frozen=True)
+class ConsentRecord:
+    """What happened with the consent banner on one page visit."""
+
+    platform: str | None  # the platform's name, "generic" for a home-made banner, None: no banner found
+    platform_id: str | None
+    banner_visible: bool
+    choice: Literal["accept", "reject"] | None  # None: only looked (before any consent)
+    taken: bool = False  # the choice's steps ran
+    steps: tuple[str, ...] = ()
+    first_layer: bool = False  # the choice was a single click on the banner's first layer
+    stored: str | None = None  # the choice the platform's cookie or API reports afterwards
+    banner_after: bool | None = None  # the banner still shows after the choice
+    verified: bool = False  # the stored state (or, for a home-made banner, its closing) confirms the choice
+    error: str | None = None
+    signals: dict[str, Any] = field(default_factory=dict)  # TCF, GPP, Consent Mode after the visit
+    screenshots: tuple[str, ...] = ()  # file names in the report folder
+
+
+@dataclass(frozen=True)
 class PageVisit:
     """One page loaded in one phase, and everything observed while it was open."""
 
@@ -111,6 +130,7 @@ class PageVisit:
     beacons: tuple[BeaconRecord, ...] = ()
     links: tuple[str, ...] = ()  # every http(s) link on the page, normalised
     found_in_sitemap: bool = False
+    consent: ConsentRecord | None = None  # the banner was looked for (and a choice taken) on this visit
 
 
 @dataclass(frozen=True)

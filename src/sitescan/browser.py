@@ -123,6 +123,7 @@ class BrowserSettings:
     device: str | None = None
     webview: Literal["android", "ios"] | None = None
     user_agent: str | None = None
+    gpc: bool = False  # send Global Privacy Control (Sec-GPC: 1)
     extra_args: tuple[str, ...] = ()
 
 
@@ -164,6 +165,8 @@ def context_options(playwright: Playwright, settings: BrowserSettings, chromium_
         )
     if settings.user_agent:
         options["user_agent"] = settings.user_agent
+    if settings.gpc:
+        options["extra_http_headers"] = {"Sec-GPC": "1"}
     options.setdefault("user_agent", visitor_user_agent(chromium_major))
     return options
 

@@ -50,6 +50,7 @@ def build_catalogue(artifacts: ScanArtifacts, classifier: Classifier | None = No
         "storage": _storage(visits),
         "frames": _frames(visits),
         "requests": _requests(visits),
+        "consent": _consent(visits),
     }
 
 
@@ -280,3 +281,50 @@ def _requests(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _consent(visits: Iterable[PageVisit]) -> dict[str, Any]:
+    """The banner, the choices taken on it and the consent signals read back, per phase."""
+    records = [(visit, visit.consent) for visit in visits if visit.consent is not None]
+    found = next((r for _, r in records if r.platform), None)
+    outcome: dict[str, bool | None] = {"accept": None, "reject": None}
+    first_layer_reject = None
+    choices = []
+    for visit, record in records:
+        if record.choice:
+            outcome[record.choice] = bool(outcome[record.choice] or record.verified)
+            if record.choice == "reject" and record.taken:
+                first_layer_reject = record.first_layer
+            choices.append(
+                {
+                    "phase": visit.phase,
+                    "page": visit.url,
+                    "choice": record.choice,
+                    "taken": record.taken,
+                    "steps": list(record.steps),
+                    "stored": record.stored,
+                    "banner_after": record.banner_after,
+                    "verified": record.verified,
+                    "error": record.error,
+                }
+            )
+
+    def per_phase(signal: str) -> dict[str, Any] | None:
+        values = {
+            visit.phase: record.signals.get(signal) for visit, record in records if record.signals.get(signal)
+        }
+        return values or None
+
+    return {
+        "cmp": found.platform if found else None,
+        "platform_id": found.platform_id if found else None,
+        "banner": any(r.banner_visible for _, r in records) if records else None,
+        "accept": outcome["accept"],
+        "reject": outcome["reject"],
+        "first_layer_reject": first_layer_reject,
+        "tcf": per_phase("tcf"),
+        "gpp": per_phase("gpp"),
+        "consent_mode": per_phase("consent_mode"),
+        "choices": choices,
+        "screenshots": [shot for _, r in records for shot in r.screenshots],
+    }

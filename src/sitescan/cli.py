@@ -91,6 +91,9 @@ def scan_options(
     concurrency: int,
     timeout: float,
     settle: float,
+    consent: str,
+    gpc: bool,
+    screenshot_dir: Path | None,
 ) -> ScanOptions:
     try:
         config = load_config(config_path)
@@ -116,6 +119,9 @@ def scan_options(
         browser=BrowserSettings(network=network, ca_cert=ca_cert, device=device, webview=webview),  # type: ignore[arg-type]
         use_sitemap=sitemap,
         config=config,
+        consent=consent,  # type: ignore[arg-type]
+        gpc=gpc,
+        screenshot_dir=screenshot_dir,
     )
 
 
@@ -273,6 +279,20 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Seconds a page may take to load and settle.",
         ),
         click.option(
+            "--consent",
+            type=click.Choice(["both", "accept", "reject", "none"]),
+            default="both",
+            show_default=True,
+            help="Phases after before-consent: accepting and/or rejecting the banner (none: before only).",
+        ),
+        click.option("--gpc", is_flag=True, help="Add a phase that sends the Global Privacy Control signal."),
+        click.option(
+            "--screenshots/--no-screenshots",
+            default=True,
+            show_default=True,
+            help="Keep screenshots of the banner and of the page after each choice.",
+        ),
+        click.option(
             "--settle",
             type=click.FloatRange(min=0),
             default=CrawlSettings.settle,
@@ -318,7 +338,8 @@ def scan(urls: tuple[str, ...], out_dir: Path, formats: str, **settings: Any) ->
     """Crawl URL(s) (default: the config's [[targets]]) in a real Chromium and catalogue what each page
     stores and contacts."""
     chosen = _formats(formats)
-    options = scan_options(urls, **settings)
+    screenshots = settings.pop("screenshots")
+    options = scan_options(urls, screenshot_dir=out_dir / "screenshots" if screenshots else None, **settings)
     sys.exit(execute_scan(options, out_dir, chosen))
 
 

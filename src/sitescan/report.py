@@ -31,16 +31,8 @@ def build_report(artifacts: ScanArtifacts, classifier: Classifier | None = None)
         "storage": catalogue["storage"],
         "frames": catalogue["frames"],
         "requests": catalogue["requests"],
-        # Filled by the consent phases, the TLS probe and the link checks; null: not examined.
-        "consent": {
-            "cmp": None,
-            "banner": None,
-            "accept": None,
-            "reject": None,
-            "tcf": None,
-            "gpp": None,
-            "screenshots": [],
-        },
+        "consent": catalogue["consent"],
+        # Filled by the TLS probe and the link checks.
         "tls": [],
         "links": [],
         "findings": findings,

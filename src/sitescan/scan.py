@@ -6,12 +6,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from playwright.async_api import async_playwright
 
 from sitescan import __version__
-from sitescan.artifacts import PageVisit, ScanArtifacts
+from sitescan.artifacts import PageVisit, Phase, ScanArtifacts
 from sitescan.browser import (
     BrowserSettings,
     chromium_major_version,
@@ -21,10 +22,24 @@ from sitescan.browser import (
     visitor_user_agent,
 )
 from sitescan.collect import sitemap
+from sitescan.collect.consent import Choice, Screenshots, consent_step
 from sitescan.collect.crawl import CrawlSettings, Frontier, crawl_phase
 from sitescan.config import Config, Target
 from sitescan.fetch import Fetcher
 from sitescan.urls import origin_of, url_site
+
+ConsentMode = Literal["both", "accept", "reject", "none"]
+CHOICES: dict[str, tuple[Choice, ...]] = {
+    "both": ("accept", "reject"),
+    "accept": ("accept",),
+    "reject": ("reject",),
+    "none": (),
+}
+# Global Privacy Control as the page sees it (the Sec-GPC header is sent by the context).
+GPC_JS = (
+    "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl',"
+    " {get: () => true, configurable: true});"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,9 @@ class ScanOptions:
     browser: BrowserSettings = field(default_factory=BrowserSettings)  # flags: they win over the config
     use_sitemap: bool = True
     config: Config = field(default_factory=Config)
+    consent: ConsentMode = "both"
+    gpc: bool = False
+    screenshot_dir: Path | None = None
 
     def groups(self) -> list[tuple[Target, BrowserSettings, tuple[str, ...]]]:
         """Start URLs that can share a browser: same web view, device, user agent and hand-over."""
@@ -68,23 +86,71 @@ class ScanProgress:
 async def run_scan(
     options: ScanOptions, progress: ScanProgress, on_visit: Callable[[PageVisit], None] = lambda v: None
 ) -> None:
+    """Per group of start URLs: crawl before any consent, then revisit the same pages after each choice
+    (and with Global Privacy Control), each phase in a fresh visitor profile."""
+
     def record(visit: PageVisit) -> None:
         progress.visits.append(visit)
         on_visit(visit)
 
+    screenshots = Screenshots(options.screenshot_dir)
     async with async_playwright() as playwright:
         executable = find_chromium(playwright)
         major = chromium_major_version(executable)
         progress.browser = f"{executable} (Chromium {major})"
         for target, browser, start_urls in options.groups():
-            frontier = Frontier(frozenset(url_site(t) for t in start_urls), options.crawl)
+            sites = frozenset(url_site(t) for t in start_urls)
+            frontier = Frontier(sites, options.crawl)
             for url in start_urls:
                 frontier.add(url, 0, forced=True)
             if options.use_sitemap:
                 _seed_from_sitemaps(options, start_urls, frontier, progress, visitor_user_agent(major))
+            first_visit = len(progress.visits)
             async with phase_context(playwright, executable, browser, major) as context:
                 await hand_over(context, target)
-                await crawl_phase(context, "before-consent", frontier, options.crawl, record)
+                look = (
+                    consent_step("before-consent", None, screenshots) if options.consent != "none" else None
+                )
+                await crawl_phase(
+                    context,
+                    "before-consent",
+                    frontier,
+                    options.crawl,
+                    record,
+                    consent=look,
+                    look_on=frozenset(start_urls),
+                )
+            crawled = [(v.url, v.depth) for v in progress.visits[first_visit:]]
+            banner = any(v.consent and v.consent.platform for v in progress.visits[first_visit:])
+            if CHOICES[options.consent] and not banner:
+                progress.notes.append(
+                    f"no consent banner found on {', '.join(start_urls)}: no choice could be taken, so the "
+                    "after-accept and after-reject phases were not run"
+                )
+            later: list[tuple[Phase, Choice | None, BrowserSettings]] = [
+                ("after-accept" if choice == "accept" else "after-reject", choice, browser)
+                for choice in (CHOICES[options.consent] if banner else ())
+            ]
+            if options.gpc:
+                later.append(("gpc", None, replace(browser, gpc=True)))
+            for phase, choice, settings in later:
+                revisit = Frontier(sites, replace(options.crawl, max_pages=len(crawled)))
+                for url, depth in crawled:
+                    revisit.add(url, depth, forced=True)
+                async with phase_context(playwright, executable, settings, major) as context:
+                    await hand_over(context, target)
+                    if settings.gpc:
+                        await context.add_init_script(GPC_JS)
+                    await crawl_phase(
+                        context,
+                        phase,
+                        revisit,
+                        options.crawl,
+                        record,
+                        follow_links=False,
+                        consent=consent_step(phase, choice, screenshots) if choice else None,
+                        choice_urls=start_urls if choice else (),
+                    )
 
 
 def _seed_from_sitemaps(
@@ -123,6 +189,8 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "webview": options.browser.webview,
             "config": options.config.source,
             "profiles": list(options.config.profiles),
+            "consent": options.consent,
+            "gpc": options.gpc,
         },
         visits=tuple(progress.visits),
         sitemaps=tuple(progress.sitemaps),

@@ -12,7 +12,7 @@ from typing import Any
 from playwright.async_api import BrowserContext, Page
 
 from sitescan.artifacts import PageVisit, Phase
-from sitescan.collect.page import BINDING, INSTRUMENT_JS, JarFingerprint, PageCollector
+from sitescan.collect.page import BINDING, INSTRUMENT_JS, ConsentStep, JarFingerprint, PageCollector
 from sitescan.urls import normalise, url_site
 
 SKIPPED_EXTENSIONS = re.compile(r"\.(?:css|js|mjs|png|jpe?g|gif|webp|svg|ico|woff2?|ttf|mp4|mp3)$", re.I)
@@ -74,8 +74,15 @@ async def crawl_phase(
     settings: CrawlSettings,
     on_visit: Callable[[PageVisit], None],
     follow_links: bool = True,
+    consent: ConsentStep | None = None,
+    choice_urls: tuple[str, ...] = (),
+    look_on: frozenset[str] = frozenset(),
 ) -> None:
-    """Visit the frontier's URLs with ``settings.concurrency`` tabs of one browser context."""
+    """Visit the frontier's URLs with ``settings.concurrency`` tabs of one browser context.
+
+    ``consent`` runs first on each of ``choice_urls``, one after another (the visitor takes a choice on
+    the banner, and the crawl then goes on in that state), and during the regular visits of ``look_on``
+    (where the banner is only looked for)."""
     collectors: dict[Page, PageCollector] = {}
 
     def report(source: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
@@ -91,7 +98,12 @@ async def crawl_phase(
         collectors[collector.page] = collector
 
     # What is in the jar before the first page (cookies an app handed over) is no page's doing.
-    jar: JarFingerprint = await next(iter(collectors.values())).jar_fingerprint()
+    first = next(iter(collectors.values()))
+    jar: JarFingerprint = await first.jar_fingerprint()
+    for url in choice_urls:
+        visit, jar = await first.visit(url, 0, settings.timeout, settings.settle, jar, consent)
+        on_visit(visit)
+
     busy = 0
     wake = asyncio.Event()
 
@@ -109,7 +121,8 @@ async def crawl_phase(
             url, depth, from_sitemap = item
             busy += 1
             try:
-                visit, jar = await collector.visit(url, depth, settings.timeout, settings.settle, jar)
+                step = consent if url in look_on else None
+                visit, jar = await collector.visit(url, depth, settings.timeout, settings.settle, jar, step)
                 if from_sitemap:
                     visit = replace(visit, found_in_sitemap=True)
                 on_visit(visit)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -24,6 +25,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from sitescan.artifacts import (
     BeaconRecord,
     BlockedCookie,
+    ConsentRecord,
     CookieRecord,
     FrameRecord,
     PageVisit,
@@ -70,6 +72,9 @@ _FRAME_JS = """async () => {
       .map((img) => img.currentSrc || img.src),
   };
 }"""
+# Run on a settled page: finds the banner, may take a choice (then calls the settle function it is given
+# so the choice's effects are observed in the same visit) and says what happened.
+ConsentStep = Callable[[Page, list[str], Callable[[], Awaitable[bool]]], Awaitable[ConsentRecord]]
 # Each cookie in the jar (name, domain, path, partition) -> a hash of its value and expiry: what changed.
 JarFingerprint = dict[tuple[str, str, str, str | None], str]
 # An image no frame displays whose body is this small is a pixel (a 1x1 GIF is 43 bytes).
@@ -290,7 +295,13 @@ class PageCollector:
         return collector
 
     async def visit(
-        self, url: str, depth: int, timeout: float, settle: float, jar_before: JarFingerprint
+        self,
+        url: str,
+        depth: int,
+        timeout: float,
+        settle: float,
+        jar_before: JarFingerprint,
+        consent: ConsentStep | None = None,
     ) -> tuple[PageVisit, JarFingerprint]:
         """Load ``url``, wait for it to settle, gather, then leave it (so unload beacons are sent too).
 
@@ -311,6 +322,12 @@ class PageCollector:
         if "Download is starting" in (error or ""):
             error = None  # a file, not a page: recorded, not crawled
         settled = await self._settle(started, timeout, settle) if is_html else True
+        consent_record = None
+        if consent is not None and is_html:
+            scripts = [r.url for r in self.observer.requests.values() if r.resource_type == "Script"]
+            consent_record = await consent(
+                self.page, scripts, lambda: self._settle(time.time(), timeout, settle)
+            )
         snapshot = await self._snapshot() if is_html else _FrameSnapshot()
         frames = self._frames() if is_html else ()
         # Leave the page the way a visitor does, so beacons sent on pagehide/unload are seen.
@@ -342,6 +359,7 @@ class PageCollector:
             frames=frames,
             beacons=self._beacons(snapshot),
             links=tuple(dict.fromkeys(links)),
+            consent=consent_record,
         )
         return visit, jar_after
 

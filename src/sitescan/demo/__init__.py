@@ -33,6 +33,7 @@ def run_demo(out_dir: Path) -> int:
                     ),
                     ca_cert=ca,
                 ),
+                screenshot_dir=out_dir / "screenshots",
             )
             click.echo(f"sitescan demo: serving the demo storefront {DEMO_URL} on 127.0.0.1", err=True)
             code = execute_scan(options, out_dir, ("html", "json"))
