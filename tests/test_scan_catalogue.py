@@ -286,7 +286,12 @@ def test_the_catalogue_holds_exactly_what_the_server_answered(report, shop):
 
 def test_a_site_with_trackers_and_no_banner_has_no_consent_phases(report):
     consent = report["consent"]
-    assert (consent["cmp"], consent["banner"], consent["accept"], consent["reject"]) == (None, False, None, None)
+    assert (consent["cmp"], consent["banner"], consent["accept"], consent["reject"]) == (
+        None,
+        False,
+        None,
+        None,
+    )
     assert consent["choices"] == [] and consent["screenshots"] == []
     assert report["scan"]["notes"] == [
         "no consent banner found on https://www.example.com/: no choice could be taken, so the after-accept "
