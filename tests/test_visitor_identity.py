@@ -34,6 +34,7 @@ def test_a_desktop_visitor_without_automation_tells(identity, tmp_path):
         "safari_true",
         "iphone_false",
         "touch_false",
+        "gpc_false",
         "width_1280",
     }
     assert "HeadlessChrome" not in user_agent and "Chrome/" in user_agent
@@ -55,3 +56,15 @@ def test_a_playwright_device(identity, tmp_path):
     names, user_agent = facts(identity, tmp_path, "--device", "Pixel 7")
     assert {"touch_true", "width_412", "wv_false", "headless_false"} <= names
     assert "Pixel 7" in user_agent
+
+
+def test_the_gpc_phase_sends_global_privacy_control(identity, tmp_path):
+    mark = len(identity.internet.served)
+    run = identity.scan(tmp_path, HOME, "--no-sitemap", "--max-pages", "1", "--gpc")
+    assert run.returncode == 0, run.stderr
+    phases = {c["name"]: c["phases"] for c in run.report["cookies"]}
+    assert phases["gpc_false"] == ["before-consent"]
+    assert phases["gpc_true"] == ["gpc"]
+    assert run.report["pages"][0]["phases"] == ["before-consent", "gpc"]
+    pages = [r for r in identity.internet.served[mark:] if r.path == "/"]
+    assert [r.headers.get("sec-gpc") for r in pages] == [None, "1"]
