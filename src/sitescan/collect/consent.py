@@ -8,6 +8,7 @@ lives in.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tomllib
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,8 @@ from sitescan.collect.page import ConsentStep
 
 Choice = Literal["accept", "reject"]
 STEP_TIMEOUT_MS = 5000
+READ_BACK_TRIES = 10
+READ_BACK_PAUSE = 0.2
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,8 @@ class Banner:
             return page.locator("[data-sitescan-banner]").first
         if not self.platform.banner:
             return None
-        return _scope(page, self.platform.frame).locator(self.platform.banner).first
+        # A banner selector may name several elements (and a wrapper with no box): the shown one.
+        return _scope(page, self.platform.frame).locator(self.platform.banner).filter(visible=True).first
 
 
 def _scope(page: Page, frame_hint: str) -> Page | Frame:
@@ -463,6 +467,11 @@ def consent_step(phase: str, choice: Choice | None, screenshots: Screenshots) ->
         outcome = await take_choice(page, banner, choice)
         await settle()
         stored = await stored_choice(page, banner)
+        for _ in range(READ_BACK_TRIES):  # a platform may store the choice a moment later (postMessage)
+            if stored == choice or banner.platform is None or not outcome.taken:
+                break
+            await asyncio.sleep(READ_BACK_PAUSE)
+            stored = await stored_choice(page, banner)
         still_shown = await banner_visible(page, banner)
         verified = outcome.taken and (stored == choice if banner.platform else not still_shown)
         shots += await screenshots.take(page, f"{phase}-after-{choice}")

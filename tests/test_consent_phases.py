@@ -1,0 +1,192 @@
+"""Consent phases end to end, on stand-ins of eight consent platforms (their real DOM: ids, classes, an
+open shadow root, a cross-site iframe, a second-layer reject) and on home-made banners in English and
+French. See tests/sites/consent/README.md for what each shop does in each phase."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ScanHarness, start_internet
+
+GATED_HOSTS = {
+    "www.googletagmanager.com",
+    "www.google-analytics.com",
+    "connect.facebook.net",
+    "www.facebook.com",
+}
+GATED_COOKIES = {"_ga", "_ga_TEST123", "_fbp", "fr"}
+ALL_PHASES = ["before-consent", "after-accept", "after-reject"]
+
+# host: (platform name, platform id, reject on the first layer, IAB TCF, the CMP's own third-party hosts)
+PLATFORMS = {
+    "www.onetrust-shop.com": ("OneTrust", "onetrust", True, False, {"cdn.cookielaw.org"}),
+    "www.cookiebot-shop.com": (
+        "Cookiebot (Usercentrics)",
+        "cookiebot",
+        True,
+        False,
+        {"consent.cookiebot.com"},
+    ),
+    "www.didomi-shop.com": ("Didomi", "didomi", True, True, {"sdk.privacy-center.org"}),
+    # its banner lives in an open shadow root
+    "www.usercentrics-shop.com": ("Usercentrics", "usercentrics", True, False, {"app.usercentrics.eu"}),
+    # its banner lives in a cross-site iframe
+    "www.sourcepoint-shop.com": ("Sourcepoint", "sourcepoint", True, True, {"cdn.privacy-mgmt.com"}),
+    # its reject sits on the second layer
+    "www.inmobi-shop.com": (
+        "InMobi Choice (formerly Quantcast Choice)",
+        "quantcast",
+        False,
+        True,
+        {"cmp.inmobi.com"},
+    ),
+    "www.cookieyes-shop.com": ("CookieYes", "cookieyes", True, False, {"cdn-cookieyes.com"}),
+    "www.complianz-shop.com": (
+        "Complianz (WordPress)",
+        "complianz",
+        True,
+        False,
+        set(),
+    ),  # served by the site
+}
+
+
+@pytest.fixture(scope="module")
+def consent_internet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanHarness]:
+    yield from start_internet(tmp_path_factory, "consent")
+
+
+@pytest.fixture(scope="module")
+def scan_shop(consent_internet: ScanHarness, tmp_path_factory: pytest.TempPathFactory):
+    reports: dict[str, tuple[dict[str, Any], Path]] = {}
+
+    def scan(host: str) -> tuple[dict[str, Any], Path]:
+        if host not in reports:
+            out = tmp_path_factory.mktemp(host)
+            run = consent_internet.scan(out, f"https://{host}/", "--no-sitemap")
+            assert run.returncode == 0, run.stderr
+            reports[host] = (run.report, out)
+        return reports[host]
+
+    return scan
+
+
+def phases_of(items: list[dict[str, Any]], key: str) -> dict[str, list[str]]:
+    return {item[key]: item["phases"] for item in items}
+
+
+@pytest.mark.parametrize("host", sorted(PLATFORMS))
+def test_platform_found_both_choices_taken_and_proven(scan_shop, host):
+    name, platform_id, first_layer_reject, tcf, cmp_hosts = PLATFORMS[host]
+    report, out = scan_shop(host)
+    consent = report["consent"]
+    assert (consent["cmp"], consent["platform_id"], consent["banner"]) == (name, platform_id, True)
+    assert (consent["accept"], consent["reject"], consent["first_layer_reject"]) == (
+        True,
+        True,
+        first_layer_reject,
+    )
+    choices = {c["choice"]: c for c in consent["choices"]}
+    for choice in ("accept", "reject"):
+        assert (choices[choice]["taken"], choices[choice]["stored"], choices[choice]["verified"]) == (
+            True,
+            choice,
+            True,
+        )
+        assert choices[choice]["banner_after"] is False and choices[choice]["error"] is None
+    # Screenshots: the banner as first shown in each phase, and the page after each choice.
+    assert [Path(s).name.split("-", 1)[1] for s in consent["screenshots"]] == [
+        "before-consent-banner.png",
+        "after-accept-banner.png",
+        "after-accept-after-accept.png",
+        "after-reject-banner.png",
+        "after-reject-after-reject.png",
+    ]
+    assert all((out / shot).stat().st_size > 0 for shot in consent["screenshots"])
+    # What each choice loads: the gated tags and their cookies after accepting only.
+    third = phases_of(report["third_parties"], "host")
+    assert set(third) == GATED_HOSTS | cmp_hosts
+    assert all(third[gated] == ["after-accept"] for gated in GATED_HOSTS)
+    assert all(third[own] == ALL_PHASES for own in cmp_hosts)
+    cookies = phases_of(report["cookies"], "name")
+    assert all(cookies[name] == ["after-accept"] for name in GATED_COOKIES)
+    assert all(report["pages"][i]["phases"] == ALL_PHASES for i in range(2))
+    if tcf:  # the TCF answer read back from the page agrees with the choice
+        assert consent["tcf"]["after-accept"]["purposeConsents"] == list(range(1, 12))
+        assert consent["tcf"]["after-reject"]["purposeConsents"] == []
+        assert consent["tcf"]["after-reject"]["tcString"]
+    else:
+        assert consent["tcf"] is None
+
+
+@pytest.mark.parametrize(
+    ("host", "accept_label", "reject_label"),
+    [
+        ("www.generic-en-shop.com", "accept all", "reject all"),
+        ("www.generic-fr-shop.ca", "tout accepter", "tout refuser"),
+    ],
+)
+def test_home_made_banners_in_english_and_french(scan_shop, host, accept_label, reject_label):
+    report, _ = scan_shop(host)
+    consent = report["consent"]
+    assert (consent["cmp"], consent["banner"], consent["accept"], consent["reject"]) == (
+        "generic",
+        True,
+        True,
+        True,
+    )
+    assert [(c["choice"], c["steps"]) for c in consent["choices"]] == [
+        ("accept", [f"click {accept_label!r}"]),
+        ("reject", [f"click {reject_label!r}"]),
+    ]
+    third = phases_of(report["third_parties"], "host")
+    assert set(third) == GATED_HOSTS and all(phases == ["after-accept"] for phases in third.values())
+
+
+def test_a_banner_without_reject_is_reported(scan_shop):
+    report, _ = scan_shop("www.no-reject-shop.com")
+    consent = report["consent"]
+    assert (consent["cmp"], consent["banner"], consent["accept"], consent["reject"]) == (
+        "generic",
+        True,
+        True,
+        False,
+    )
+    reject = next(c for c in consent["choices"] if c["choice"] == "reject")
+    assert (reject["taken"], reject["verified"], reject["error"]) == (
+        False,
+        False,
+        "the banner offers no reject button",
+    )
+
+
+def test_trackers_without_any_banner(scan_shop):
+    report, _ = scan_shop("www.no-banner-shop.com")
+    consent = report["consent"]
+    assert (consent["cmp"], consent["banner"], consent["accept"], consent["reject"]) == (
+        None,
+        False,
+        None,
+        None,
+    )
+    third = phases_of(report["third_parties"], "host")
+    assert set(third) == GATED_HOSTS and all(phases == ["before-consent"] for phases in third.values())
+    assert report["scan"]["notes"] == [
+        "no consent banner found on https://www.no-banner-shop.com/: no choice could be taken, so the "
+        "after-accept and after-reject phases were not run"
+    ]
+
+
+def test_a_tag_that_ignores_the_reject_is_caught_after_reject(scan_shop):
+    report, _ = scan_shop("www.leaky-shop.com")
+    assert (report["consent"]["cmp"], report["consent"]["reject"]) == ("OneTrust", True)
+    third = phases_of(report["third_parties"], "host")
+    assert third["connect.facebook.net"] == ALL_PHASES  # hard-coded: before consent and after the reject
+    assert third["www.facebook.com"] == ALL_PHASES
+    assert third["www.googletagmanager.com"] == ["after-accept"]  # the gated tag obeys
+    cookies = phases_of(report["cookies"], "name")
+    assert cookies["_fbp"] == ALL_PHASES and cookies["_ga"] == ["after-accept"]
