@@ -3,6 +3,7 @@ it came from the scanned site)."""
 
 from __future__ import annotations
 
+import base64
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -21,5 +22,14 @@ def write(report: dict[str, Any], out_dir: Path) -> Path:
     template = _ENVIRONMENT.get_template("report.html.j2")
     styles = _ENVIRONMENT.loader.get_source(_ENVIRONMENT, "report.css")[0]  # type: ignore[union-attr]
     path = out_dir / "report.html"
-    path.write_text(template.render(report=report, styles=styles), encoding="utf-8")
+    images = {shot: _data_url(out_dir / shot) for shot in report["consent"]["screenshots"]}
+    path.write_text(template.render(report=report, styles=styles, images=images), encoding="utf-8")
     return path
+
+
+def _data_url(png: Path) -> str | None:
+    """Screenshots go inside the report: it is one file that loads nothing."""
+    try:
+        return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
+    except OSError:
+        return None
