@@ -190,3 +190,10 @@ def test_a_tag_that_ignores_the_reject_is_caught_after_reject(scan_shop):
     assert third["www.googletagmanager.com"] == ["after-accept"]  # the gated tag obeys
     cookies = phases_of(report["cookies"], "name")
     assert cookies["_fbp"] == ALL_PHASES and cookies["_ga"] == ["after-accept"]
+
+
+def test_google_consent_mode_states_are_read_from_the_hits(tmp_path_factory):
+    for harness in start_internet(tmp_path_factory, "gcs"):
+        run = harness.scan(tmp_path_factory.mktemp("gcs"), "https://www.example.com/", "--no-sitemap")
+        assert run.returncode == 0, run.stderr
+        assert run.report["consent"]["gcs"] == {"before-consent": ["G100", "G111"]}

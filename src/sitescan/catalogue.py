@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sitescan.artifacts import PageVisit, ScanArtifacts
 from sitescan.classify import COOKIE_CATEGORIES, TRACKING_CATEGORIES, Classifier
@@ -316,6 +316,7 @@ def _consent(visits: Iterable[PageVisit]) -> dict[str, Any]:
         return values or None
 
     return {
+        "gcs": _google_consent_states(visits),
         "cmp": found.platform if found else None,
         "platform_id": found.platform_id if found else None,
         "banner": any(r.banner_visible for _, r in records) if records else None,
@@ -328,3 +329,23 @@ def _consent(visits: Iterable[PageVisit]) -> dict[str, Any]:
         "choices": choices,
         "screenshots": [shot for _, r in records for shot in r.screenshots],
     }
+
+
+# Google tags report the consent state they ran under in the gcs parameter of their hits: G1xy, x for
+# ad_storage and y for analytics_storage (1 granted, 0 denied).
+GOOGLE_HIT_HOSTS = ("google-analytics.com", "googletagmanager.com", "doubleclick.net", "googleadservices.com")
+
+
+def _google_consent_states(visits: Iterable[PageVisit]) -> dict[str, list[str]] | None:
+    """The distinct gcs values of Google hits, per phase."""
+    states: dict[str, list[str]] = {}
+    for visit in visits:
+        for request in visit.requests:
+            parts = urlsplit(request.url)
+            if not (parts.hostname or "").endswith(GOOGLE_HIT_HOSTS):
+                continue
+            for value in parse_qs(parts.query).get("gcs", []):
+                phase_states = states.setdefault(visit.phase, [])
+                if value not in phase_states:
+                    phase_states.append(value)
+    return states or None
