@@ -37,7 +37,7 @@ def test_an_interrupted_scan_writes_a_partial_report_and_exits_2(tmp_path_factor
         assert process.stderr is not None
         while time.monotonic() < deadline:  # wait until two pages are done, then cancel as CI does
             line = process.stderr.readline()
-            if line.startswith("[2/"):
+            if line.startswith("[before-consent #2]"):
                 break
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)

@@ -35,17 +35,19 @@ def fail(message: str) -> NoReturn:
 
 
 class Progress:
-    """One line per page in logs; a single updating line on a terminal."""
+    """One line per page load in logs; a single updating line on a terminal. Loads are counted per
+    phase: how many pages a crawl finds is not known in advance."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    def __init__(self) -> None:
         self.count = 0
+        self.per_phase: dict[str, int] = {}
         self.tty = sys.stderr.isatty()
 
     def __call__(self, visit: PageVisit) -> None:
         self.count += 1
+        self.per_phase[visit.phase] = number = self.per_phase.get(visit.phase, 0) + 1
         outcome = visit.error or (str(visit.status) if visit.status else "no response")
-        line = f"[{self.count}/{self.limit}] {visit.phase} {visit.url} {outcome} ({visit.duration:.1f}s)"
+        line = f"[{visit.phase} #{number}] {visit.url} {outcome} ({visit.duration:.1f}s)"
         if self.tty:
             width = 100
             click.echo("\r" + line[:width].ljust(width), nl=False, err=True)
@@ -128,7 +130,7 @@ def scan_options(
 def execute_scan(options: ScanOptions, out_dir: Path, formats: tuple[str, ...]) -> int:
     """Scan, write the outputs (a partial report too, if interrupted), and return the exit code."""
     progress = ScanProgress()
-    display = Progress(options.crawl.max_pages)
+    display = Progress()
     started = time.monotonic()
     try:
         interrupted = asyncio.run(_scan_until_interrupted(options, progress, display))
