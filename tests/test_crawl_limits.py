@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import ScanHarness
@@ -33,3 +35,13 @@ def visited(harness: ScanHarness, tmp_path, *args: str) -> list[str]:
 )
 def test_crawl_limits(shop_internet, tmp_path, args, expected):
     assert visited(shop_internet, tmp_path, *args) == expected
+
+
+def test_har_files_per_phase(shop_internet, tmp_path):
+    run = shop_internet.scan(tmp_path, "https://www.example.com/hidden", "--no-sitemap", "--har", "--gpc")
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "har").iterdir()) == ["before-consent.har", "gpc.har"]
+    entries = json.loads((tmp_path / "har" / "before-consent.har").read_text())["log"]["entries"]
+    assert [e["request"]["url"] for e in entries if e["request"]["url"].endswith("/hidden")] == [
+        "https://www.example.com/hidden"
+    ]

@@ -195,9 +195,14 @@ def chromium_major_version(executable: str) -> int:
 
 @asynccontextmanager
 async def phase_context(
-    playwright: Playwright, executable: str, settings: BrowserSettings, user_agent_major: int
+    playwright: Playwright,
+    executable: str,
+    settings: BrowserSettings,
+    user_agent_major: int,
+    har: Path | None = None,
 ) -> AsyncIterator[BrowserContext]:
-    """A fresh visitor profile (its own browser process and cookie jar), removed afterwards."""
+    """A fresh visitor profile (its own browser process and cookie jar), removed afterwards; with ``har``,
+    its traffic is also written there as a HAR file (bodies left out) when it closes."""
     profile = Path(tempfile.mkdtemp(prefix="sitescan-profile-"))
     try:
         user_data = profile / "data"
@@ -212,6 +217,7 @@ async def phase_context(
             headless=True,
             args=launch_args(settings),
             env=environment,
+            **({"record_har_path": str(har), "record_har_content": "omit"} if har else {}),
             **context_options(playwright, settings, user_agent_major),
         )
         try:

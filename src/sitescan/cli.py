@@ -96,6 +96,7 @@ def scan_options(
     consent: str,
     gpc: bool,
     screenshot_dir: Path | None,
+    har_dir: Path | None,
 ) -> ScanOptions:
     try:
         config = load_config(config_path)
@@ -124,6 +125,7 @@ def scan_options(
         consent=consent,  # type: ignore[arg-type]
         gpc=gpc,
         screenshot_dir=screenshot_dir,
+        har_dir=har_dir,
     )
 
 
@@ -289,6 +291,11 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--gpc", is_flag=True, help="Add a phase that sends the Global Privacy Control signal."),
         click.option(
+            "--har",
+            is_flag=True,
+            help="Also write each phase's traffic as a HAR file (no bodies) in DIR/har.",
+        ),
+        click.option(
             "--screenshots/--no-screenshots",
             default=True,
             show_default=True,
@@ -340,8 +347,13 @@ def scan(urls: tuple[str, ...], out_dir: Path, formats: str, **settings: Any) ->
     """Crawl URL(s) (default: the config's [[targets]]) in a real Chromium and catalogue what each page
     stores and contacts."""
     chosen = _formats(formats)
-    screenshots = settings.pop("screenshots")
-    options = scan_options(urls, screenshot_dir=out_dir / "screenshots" if screenshots else None, **settings)
+    screenshots, har = settings.pop("screenshots"), settings.pop("har")
+    options = scan_options(
+        urls,
+        screenshot_dir=out_dir / "screenshots" if screenshots else None,
+        har_dir=out_dir / "har" if har else None,
+        **settings,
+    )
     sys.exit(execute_scan(options, out_dir, chosen))
 
 

@@ -52,6 +52,13 @@ class ScanOptions:
     consent: ConsentMode = "both"
     gpc: bool = False
     screenshot_dir: Path | None = None
+    har_dir: Path | None = None  # a HAR file per phase (and group of start URLs) goes here
+
+    def har_path(self, group: int, phase: Phase) -> Path | None:
+        if self.har_dir is None:
+            return None
+        self.har_dir.mkdir(parents=True, exist_ok=True)
+        return self.har_dir / (f"{phase}.har" if group == 0 else f"{phase}-{group + 1}.har")
 
     def groups(self) -> list[tuple[Target, BrowserSettings, tuple[str, ...]]]:
         """Start URLs that can share a browser: same web view, device, user agent and hand-over."""
@@ -98,7 +105,7 @@ async def run_scan(
         executable = find_chromium(playwright)
         major = chromium_major_version(executable)
         progress.browser = f"{executable} (Chromium {major})"
-        for target, browser, start_urls in options.groups():
+        for group, (target, browser, start_urls) in enumerate(options.groups()):
             sites = frozenset(url_site(t) for t in start_urls)
             frontier = Frontier(sites, options.crawl)
             for url in start_urls:
@@ -106,7 +113,8 @@ async def run_scan(
             if options.use_sitemap:
                 _seed_from_sitemaps(options, start_urls, frontier, progress, visitor_user_agent(major))
             first_visit = len(progress.visits)
-            async with phase_context(playwright, executable, browser, major) as context:
+            har = options.har_path(group, "before-consent")
+            async with phase_context(playwright, executable, browser, major, har) as context:
                 await hand_over(context, target)
                 look = (
                     consent_step("before-consent", None, screenshots) if options.consent != "none" else None
@@ -137,7 +145,8 @@ async def run_scan(
                 revisit = Frontier(sites, replace(options.crawl, max_pages=len(crawled)))
                 for url, depth in crawled:
                     revisit.add(url, depth, forced=True)
-                async with phase_context(playwright, executable, settings, major) as context:
+                har = options.har_path(group, phase)
+                async with phase_context(playwright, executable, settings, major, har) as context:
                     await hand_over(context, target)
                     if settings.gpc:
                         await context.add_init_script(GPC_JS)
