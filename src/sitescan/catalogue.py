@@ -41,12 +41,13 @@ def _page_site(visit: PageVisit) -> str:
 def build_catalogue(artifacts: ScanArtifacts, classifier: Classifier | None = None) -> dict[str, Any]:
     classifier = classifier or Classifier.bundled()
     visits = artifacts.visits
+    beacons = [_beacon_urls(visit, classifier) for visit in visits]
     return {
         "pages": _pages(visits),
         "cookies": _cookies(visits, classifier),
         "blocked_cookies": _blocked_cookies(visits),
-        "third_parties": _third_parties(visits, classifier),
-        "beacons": _beacons(visits, classifier),
+        "third_parties": _third_parties(visits, beacons, classifier),
+        "beacons": _beacons(visits, beacons, classifier),
         "storage": _storage(visits),
         "frames": _frames(visits),
         "requests": _requests(visits),
@@ -156,11 +157,12 @@ def _beacon_urls(visit: PageVisit, classifier: Classifier) -> dict[str, str]:
     return kinds
 
 
-def _third_parties(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+def _third_parties(
+    visits: Iterable[PageVisit], beacon_urls: list[dict[str, str]], classifier: Classifier
+) -> list[dict[str, Any]]:
     merged: dict[str, dict[str, Any]] = {}
-    for visit in visits:
+    for visit, beacons in zip(visits, beacon_urls, strict=True):
         page_site = _page_site(visit)
-        beacons = _beacon_urls(visit, classifier)
         for request in visit.requests:
             host = host_of(request.url)
             if site_of(host) == page_site:
@@ -194,12 +196,14 @@ def _third_parties(visits: Iterable[PageVisit], classifier: Classifier) -> list[
     return sorted(merged.values(), key=lambda t: (t["site"], t["host"]))
 
 
-def _beacons(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+def _beacons(
+    visits: Iterable[PageVisit], beacon_urls: list[dict[str, str]], classifier: Classifier
+) -> list[dict[str, Any]]:
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for visit in visits:
+    for visit, kinds in zip(visits, beacon_urls, strict=True):
         page_site = _page_site(visit)
         initiators = {beacon.url: beacon.initiator for beacon in visit.beacons}
-        for url, kind in _beacon_urls(visit, classifier).items():
+        for url, kind in kinds.items():
             host = host_of(url)
             endpoint = classifier.endpoint_for(host, urlsplit(url).path or "/")
             vendor = endpoint.vendor if endpoint else _vendor_name(classifier, host)

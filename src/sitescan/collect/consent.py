@@ -121,10 +121,8 @@ def generic_rules() -> GenericRules:
     )
 
 
-# Which of the given selectors match anywhere in this document, open shadow roots included, and whether
-# a match is visible.
-_MATCH_JS = """(selectors) => {
-  const roots = [document];
+# Shared by the scripts below: the document and its open shadow roots, and what counts as visible.
+_DOCUMENT_JS = """  const roots = [document];
   for (let i = 0; i < roots.length; i++) {
     for (const el of roots[i].querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
   }
@@ -133,7 +131,15 @@ _MATCH_JS = """(selectors) => {
     const style = getComputedStyle(el);
     return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
   };
-  const found = {};
+"""
+
+# Which of the given selectors match anywhere in this document, open shadow roots included, and whether
+# a match is visible.
+_MATCH_JS = (
+    """(selectors) => {
+"""
+    + _DOCUMENT_JS
+    + """  const found = {};
   for (const selector of selectors) {
     let state = null;
     for (const root of roots) {
@@ -149,20 +155,15 @@ _MATCH_JS = """(selectors) => {
   }
   return found;
 }"""
+)
 
 # Marks the buttons of a home-made banner: the smallest visible container that talks about cookies or
 # consent and holds a button whose whole label is one of the known accept or reject texts.
-_GENERIC_JS = """(rules) => {
-  const norm = (text) => (text || '').replace(/\\s+/g, ' ').trim().toLowerCase();
-  const visible = (el) => {
-    const box = el.getBoundingClientRect();
-    const style = getComputedStyle(el);
-    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
-  };
-  const roots = [document];
-  for (let i = 0; i < roots.length; i++) {
-    for (const el of roots[i].querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot);
-  }
+_GENERIC_JS = (
+    """(rules) => {
+"""
+    + _DOCUMENT_JS
+    + """  const norm = (text) => (text || '').replace(/\\s+/g, ' ').trim().toLowerCase();
   const buttons = roots.flatMap((root) => Array.from(root.querySelectorAll(
     'button, a, [role=button], input[type=button], input[type=submit]'))).filter(visible);
   const label = (el) => norm(el.value || el.innerText || el.textContent || el.getAttribute('aria-label'));
@@ -197,6 +198,7 @@ _GENERIC_JS = """(rules) => {
   return {accept: accept ? label(accept) : null, reject: reject ? label(reject) : null,
           settings: settings ? label(settings) : null};
 }"""
+)
 
 TCF_JS = """() => new Promise((resolve) => {
   if (typeof window.__tcfapi !== 'function') return resolve(null);
