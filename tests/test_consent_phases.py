@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from sitescan.collect.autoconsent import find_bundle
+
 from conftest import ScanHarness, start_internet
 
 GATED_HOSTS = {
@@ -62,15 +64,15 @@ def consent_internet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanH
 
 @pytest.fixture(scope="module")
 def scan_shop(consent_internet: ScanHarness, tmp_path_factory: pytest.TempPathFactory):
-    reports: dict[str, tuple[dict[str, Any], Path]] = {}
+    reports: dict[tuple[str, tuple[str, ...]], tuple[dict[str, Any], Path]] = {}
 
-    def scan(host: str) -> tuple[dict[str, Any], Path]:
-        if host not in reports:
+    def scan(host: str, *options: str) -> tuple[dict[str, Any], Path]:
+        if (host, options) not in reports:
             out = tmp_path_factory.mktemp(host)
-            run = consent_internet.scan(out, f"https://{host}/", "--no-sitemap")
+            run = consent_internet.scan(out, f"https://{host}/", "--no-sitemap", *options)
             assert run.returncode == 0, run.stderr
-            reports[host] = (run.report, out)
-        return reports[host]
+            reports[host, options] = (run.report, out)
+        return reports[host, options]
 
     return scan
 
@@ -85,6 +87,7 @@ def test_platform_found_both_choices_taken_and_proven(scan_shop, host):
     report, out = scan_shop(host)
     consent = report["consent"]
     assert (consent["cmp"], consent["platform_id"], consent["banner"]) == (name, platform_id, True)
+    assert (consent["engine"], consent["rule"]) == ("sitescan", platform_id)  # before autoconsent's turn
     assert (consent["accept"], consent["reject"], consent["first_layer_reject"]) == (
         True,
         True,
@@ -139,12 +142,85 @@ def test_home_made_banners_in_english_and_french(scan_shop, host, accept_label, 
         True,
         True,
     )
+    assert (consent["engine"], consent["rule"]) == ("sitescan", "generic")  # autoconsent knew none of them
     assert [(c["choice"], c["steps"]) for c in consent["choices"]] == [
         ("accept", [f"click {accept_label!r}"]),
         ("reject", [f"click {reject_label!r}"]),
     ]
     third = phases_of(report["third_parties"], "host")
     assert set(third) == GATED_HOSTS and all(phases == ["after-accept"] for phases in third.values())
+
+
+def test_autoconsent_takes_a_platform_sitescan_does_not_know(scan_shop):
+    bundle = find_bundle()
+    assert bundle is not None, "make setup installs autoconsent (sitescan autoconsent install)"
+    report, out = scan_shop("www.tarteaucitron-shop.ca")
+    consent = report["consent"]
+    engine = f"autoconsent {bundle.version}"
+    assert {k: consent[k] for k in ("cmp", "engine", "rule", "banner", "accept", "reject")} == {
+        "cmp": "tarteaucitron deny",
+        "engine": engine,
+        "rule": "tarteaucitron deny",
+        "banner": True,
+        "accept": True,
+        "reject": True,
+    }
+    assert consent["first_layer_reject"] is None  # autoconsent does not say
+    assert [
+        {k: c[k] for k in ("choice", "engine", "steps", "stored", "banner_after", "verified", "error")}
+        for c in consent["choices"]
+    ] == [
+        {
+            "choice": "accept",
+            "engine": engine,
+            "steps": ["autoconsent optIn with rule 'tarteaucitron deny'"],
+            "stored": None,  # autoconsent has no self-test for an opt-in: the popup closing proves it
+            "banner_after": False,
+            "verified": True,
+            "error": None,
+        },
+        {
+            "choice": "reject",
+            "engine": engine,
+            "steps": ["autoconsent optOut with rule 'tarteaucitron deny'"],
+            "stored": "reject",  # its self-test read the tarteaucitron cookie
+            "banner_after": False,
+            "verified": True,
+            "error": None,
+        },
+    ]
+    assert [Path(s).name.split("-", 1)[1] for s in consent["screenshots"]] == [
+        "before-consent-banner.png",
+        "after-accept-after-accept.png",
+        "after-reject-after-reject.png",
+    ]
+    assert all((out / shot).stat().st_size > 0 for shot in consent["screenshots"])
+    third = phases_of(report["third_parties"], "host")
+    assert set(third) == GATED_HOSTS and all(phases == ["after-accept"] for phases in third.values())
+    cookies = phases_of(report["cookies"], "name")
+    assert cookies == {
+        "tarteaucitron": ["after-accept", "after-reject"],
+        **{name: ["after-accept"] for name in GATED_COOKIES},
+    }
+    assert report["scan"]["settings"]["autoconsent"] == bundle.version
+
+
+def test_without_autoconsent_the_generic_rules_take_the_same_banner(scan_shop):
+    report, _ = scan_shop("www.tarteaucitron-shop.ca", "--no-autoconsent")
+    consent = report["consent"]
+    assert (consent["cmp"], consent["engine"], consent["accept"], consent["reject"]) == (
+        "generic",
+        "sitescan",
+        True,
+        True,
+    )
+    assert [(c["choice"], c["steps"], c["verified"]) for c in consent["choices"]] == [
+        ("accept", ["click 'tout accepter'"], True),
+        ("reject", ["click 'tout refuser'"], True),
+    ]
+    third = phases_of(report["third_parties"], "host")
+    assert set(third) == GATED_HOSTS and all(phases == ["after-accept"] for phases in third.values())
+    assert report["scan"]["settings"]["autoconsent"] is None
 
 
 def test_a_banner_without_reject_is_reported(scan_shop):

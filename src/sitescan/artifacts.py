@@ -95,9 +95,11 @@ class ConsentRecord:
     platform_id: str | None
     banner_visible: bool
     choice: Literal["accept", "reject"] | None  # None: only looked (before any consent)
+    engine: str | None = None  # what found the banner: "sitescan", "autoconsent VERSION", "handed-over"
+    rule: str | None = None  # the engine's rule: a platform id, "generic", an autoconsent rule name
     taken: bool = False  # the choice's steps ran
     steps: tuple[str, ...] = ()
-    first_layer: bool = False  # the choice was a single click on the banner's first layer
+    first_layer: bool | None = False  # a single click on the banner's first layer (None: not known)
     stored: str | None = None  # the choice the platform's cookie or API reports afterwards
     banner_after: bool | None = None  # the banner still shows after the choice
     verified: bool = False  # the stored state (or, for a home-made banner, its closing) confirms the choice

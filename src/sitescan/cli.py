@@ -17,6 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 from sitescan import __version__
 from sitescan.artifacts import PageVisit
 from sitescan.browser import BrowserSettings
+from sitescan.collect.autoconsent import PINNED_VERSION, find_bundle, install
 from sitescan.collect.crawl import CrawlSettings
 from sitescan.config import load_config
 from sitescan.errors import EXIT_ERROR, EXIT_OK, SitescanError
@@ -95,6 +96,7 @@ def scan_options(
     settle: float,
     consent: str,
     gpc: bool,
+    autoconsent: bool,
     screenshot_dir: Path | None,
     har_dir: Path | None,
 ) -> ScanOptions:
@@ -124,6 +126,7 @@ def scan_options(
         config=config,
         consent=consent,  # type: ignore[arg-type]
         gpc=gpc,
+        autoconsent=find_bundle() if autoconsent else None,
         screenshot_dir=screenshot_dir,
         har_dir=har_dir,
     )
@@ -291,6 +294,13 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--gpc", is_flag=True, help="Add a phase that sends the Global Privacy Control signal."),
         click.option(
+            "--autoconsent/--no-autoconsent",
+            default=True,
+            show_default=True,
+            help="Try DuckDuckGo autoconsent's rules on banners sitescan's own rules do not know "
+            "(when installed: sitescan autoconsent install).",
+        ),
+        click.option(
             "--har",
             is_flag=True,
             help="Also write each phase's traffic as a HAR file (no bodies) in DIR/har.",
@@ -374,7 +384,8 @@ def demo(out_dir: Path) -> None:
 
 @cli.command()
 def doctor() -> None:
-    """Show which Chromium sitescan will drive (exit 2 with how to get one when none is found)."""
+    """Show which Chromium sitescan will drive (exit 2 with how to get one when none is found) and whether
+    autoconsent is installed."""
     from playwright.sync_api import sync_playwright
 
     from sitescan.browser import chromium_major_version, find_chromium
@@ -386,3 +397,26 @@ def doctor() -> None:
     except SitescanError as error:
         fail(str(error))
     click.echo(f"browser: {executable} (Chromium {major})")
+    bundle = find_bundle()
+    click.echo(
+        f"autoconsent: {bundle.version} in {bundle.directory}"
+        if bundle
+        else "autoconsent: not installed (optional: sitescan autoconsent install)"
+    )
+
+
+@cli.group()
+def autoconsent() -> None:
+    """DuckDuckGo's autoconsent rules, tried on banners sitescan's own rules do not know."""
+
+
+@autoconsent.command("install")
+@click.option("--version", "version", default=PINNED_VERSION, show_default=True, help="Release to fetch.")
+@click.option("--registry", default=None, help="npm registry (default: $NPM_CONFIG_REGISTRY or npmjs.org).")
+def autoconsent_install(version: str, registry: str | None) -> None:
+    """Fetch @duckduckgo/autoconsent from the npm registry into sitescan's cache (once)."""
+    try:
+        bundle = install(version, registry)
+    except SitescanError as error:
+        fail(str(error))
+    click.echo(f"autoconsent {bundle.version}: {bundle.directory}")

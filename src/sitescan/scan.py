@@ -22,6 +22,7 @@ from sitescan.browser import (
     visitor_user_agent,
 )
 from sitescan.collect import sitemap
+from sitescan.collect.autoconsent import Bundle
 from sitescan.collect.consent import Choice, Screenshots, consent_step
 from sitescan.collect.crawl import CrawlSettings, Frontier, crawl_phase
 from sitescan.config import Config, Target
@@ -51,6 +52,7 @@ class ScanOptions:
     config: Config = field(default_factory=Config)
     consent: ConsentMode = "both"
     gpc: bool = False
+    autoconsent: Bundle | None = None  # autoconsent's rules, after sitescan's own
     screenshot_dir: Path | None = None
     har_dir: Path | None = None  # a HAR file per phase (and group of start URLs) goes here
 
@@ -117,7 +119,9 @@ async def run_scan(
             async with phase_context(playwright, executable, browser, major, har) as context:
                 await hand_over(context, target)
                 look = (
-                    consent_step("before-consent", None, screenshots) if options.consent != "none" else None
+                    consent_step("before-consent", None, screenshots, options.autoconsent)
+                    if options.consent != "none"
+                    else None
                 )
                 await crawl_phase(
                     context,
@@ -157,7 +161,9 @@ async def run_scan(
                         options.crawl,
                         record,
                         follow_links=False,
-                        consent=consent_step(phase, choice, screenshots) if choice else None,
+                        consent=consent_step(phase, choice, screenshots, options.autoconsent)
+                        if choice
+                        else None,
                         choice_urls=start_urls if choice else (),
                     )
 
@@ -200,6 +206,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "profiles": list(options.config.profiles),
             "consent": options.consent,
             "gpc": options.gpc,
+            "autoconsent": options.autoconsent.version if options.autoconsent else None,
         },
         visits=tuple(progress.visits),
         sitemaps=tuple(progress.sitemaps),

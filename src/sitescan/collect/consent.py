@@ -23,6 +23,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
 
 from sitescan.artifacts import ConsentRecord
+from sitescan.collect.autoconsent import Action, Bundle, run_autoconsent
 from sitescan.collect.page import ConsentStep
 
 Choice = Literal["accept", "reject"]
@@ -264,8 +265,8 @@ def _scope(page: Page, frame_hint: str) -> Page | Frame:
     return page
 
 
-async def find_banner(page: Page, script_urls: list[str]) -> Banner | None:
-    """The consent platform in use (by markup, globals or scripts), else a home-made banner by its text."""
+async def find_platform_banner(page: Page, script_urls: list[str]) -> Banner | None:
+    """The consent platform in use, by its markup, globals or scripts (a shown banner first)."""
     candidates = platforms()
     selectors = sorted({s for p in candidates for s in (*p.detect_selectors, p.banner) if s})
     matched: dict[str, str] = {}
@@ -291,8 +292,11 @@ async def find_banner(page: Page, script_urls: list[str]) -> Banner | None:
         if visible:
             return banner
         best = best or banner
-    if best is not None:
-        return best
+    return best
+
+
+async def find_generic_banner(page: Page) -> Banner | None:
+    """A home-made banner, by its words and its buttons' labels."""
     rules = generic_rules()
     for frame in page.frames:
         try:
@@ -444,12 +448,22 @@ class Screenshots:
         return (f"{self.directory.name}/{name}",)
 
 
-def consent_step(phase: str, choice: Choice | None, screenshots: Screenshots) -> ConsentStep:
+def consent_step(
+    phase: str, choice: Choice | None, screenshots: Screenshots, autoconsent: Bundle | None = None
+) -> ConsentStep:
     """Look for the banner (and screenshot it); with a choice, take it, let the page settle, and check
-    from the platform's stored state (or the banner closing) that it took."""
+    from the platform's stored state (or the banner closing) that it took.
+
+    Engines in order, most specific first: sitescan's platform rules, autoconsent's rules (when its
+    bundle is installed), sitescan's generic text rules."""
 
     async def run(page: Page, script_urls: list[str], settle: Callable[[], Awaitable[bool]]) -> ConsentRecord:
-        banner = await find_banner(page, script_urls)
+        banner = await find_platform_banner(page, script_urls)
+        if banner is None and autoconsent is not None:
+            record = await _autoconsent_step(page, autoconsent, phase, choice, screenshots, settle)
+            if record is not None:
+                return record
+        banner = banner or await find_generic_banner(page)
         if banner is None:
             return ConsentRecord(None, None, False, choice, signals=await consent_signals(page))
         shots: tuple[str, ...] = ()
@@ -457,12 +471,15 @@ def consent_step(phase: str, choice: Choice | None, screenshots: Screenshots) ->
         if banner.visible and locator is not None:
             shots += await screenshots.take(locator, f"{phase}-banner")
         platform_id = banner.platform.id if banner.platform else None
+        rule = platform_id or "generic"
         if choice is None:
             return ConsentRecord(
                 banner.name,
                 platform_id,
                 banner.visible,
                 None,
+                engine="sitescan",
+                rule=rule,
                 signals=await consent_signals(page),
                 screenshots=shots,
             )
@@ -482,6 +499,8 @@ def consent_step(phase: str, choice: Choice | None, screenshots: Screenshots) ->
             platform_id=platform_id,
             banner_visible=banner.visible,
             choice=choice,
+            engine="sitescan",
+            rule=rule,
             taken=outcome.taken,
             steps=outcome.steps,
             first_layer=outcome.first_layer,
@@ -499,3 +518,72 @@ def consent_step(phase: str, choice: Choice | None, screenshots: Screenshots) ->
         )
 
     return run
+
+
+async def _autoconsent_step(
+    page: Page,
+    bundle: Bundle,
+    phase: str,
+    choice: Choice | None,
+    screenshots: Screenshots,
+    settle: Callable[[], Awaitable[bool]],
+) -> ConsentRecord | None:
+    """autoconsent's turn: None when none of its rules sees a popup on the page."""
+    action: Action | None = {"accept": "optIn", "reject": "optOut", None: None}[choice]  # type: ignore[assignment]
+    run = await run_autoconsent(page, bundle, action)
+    if run.popup is None:
+        return None
+    engine = f"autoconsent {bundle.version}"
+    # The rule's popup, where its test is a plain selector: for the screenshot and to see it close.
+    selectors = bundle.popup_selectors(run.popup)
+    frame = next((f for f in page.frames if f.url == run.popup_frame_url), page.main_frame)
+    popup = frame.locator(", ".join(selectors)).filter(visible=True).first if selectors else None
+    if choice is None:
+        shots = await screenshots.take(popup or page, f"{phase}-banner")
+        return ConsentRecord(
+            run.popup,
+            None,
+            True,
+            None,
+            engine=engine,
+            rule=run.popup,
+            signals=await consent_signals(page),
+            screenshots=shots,
+        )
+    await settle()
+    still_shown: bool | None = None
+    if popup is not None:
+        try:
+            still_shown = await popup.is_visible()
+        except PlaywrightError:
+            still_shown = None
+    # autoconsent's own word (its steps ran; after an opt-out, its self-test) and the popup gone.
+    verified = bool(run.result and run.done and run.self_test is not False and still_shown is not True)
+    problems = [
+        problem
+        for problem, present in (
+            (f"autoconsent's {choice} steps failed", not run.result),
+            ("its self-test says the opt-out did not take", run.self_test is False),
+            ("the popup still shows", still_shown is True),
+        )
+        if present
+    ]
+    return ConsentRecord(
+        platform=run.popup,
+        platform_id=None,
+        banner_visible=True,
+        choice=choice,
+        engine=engine,
+        rule=run.popup,
+        taken=bool(run.result),
+        steps=(f"autoconsent {action} with rule {run.popup!r}",),
+        first_layer=None,  # autoconsent does not say how many layers its steps went through
+        stored=choice if run.self_test else None,
+        banner_after=still_shown,
+        verified=verified,
+        error=None
+        if verified
+        else f"the {choice} choice did not take: " + "; ".join(problems + run.errors or ["no result"]),
+        signals=await consent_signals(page),
+        screenshots=await screenshots.take(page, f"{phase}-after-{choice}"),
+    )
