@@ -97,6 +97,20 @@ def test_the_contract_example_parses(tmp_path):
             "[[vendors]]\nname = 'X'\ndomains = 'x.com'\n",
             "sitescan.toml:3: vendors[0].domains: must be a list of strings",
         ),
+        (
+            '[[targets]]\nurl = "https://a.example.com/"\n\n[targets.consent.accept]\nurl_params = { consent = 1 }\n',
+            "sitescan.toml:5: targets[0].consent.accept.url_params: must be a table of strings",
+        ),
+        (
+            '[[targets]]\nurl = "https://a.example.com/"\n[targets.consent.reject]\n'
+            'cookies = [{ name = "c", value = "v" }]\n',
+            "sitescan.toml:4: targets[0].consent.reject.cookies[0].domain: must be a string",
+        ),
+        (
+            '[[targets]]\nurl = "https://a.example.com/"\n[targets.consent.later]\nurl_params = {}\n',
+            "sitescan.toml:1: targets[0].consent: must hold [targets.consent.accept] and/or "
+            "[targets.consent.reject]",
+        ),
         ("profiles = [\n", "sitescan.toml: not valid TOML:"),
     ],
 )
@@ -156,3 +170,72 @@ def test_a_target_hands_the_app_state_to_its_web_view(app_internet: ScanHarness,
     assert "; wv)" in page.headers["user-agent"]
     partner = [r for r in served if r.host == "widget.example.net"][-1]
     assert "x-app-version" not in partner.headers  # the app's header never goes to third parties
+
+
+WEBVIEW_CONSENT = """
+[[targets]]
+url = "https://webview.example.org/"
+webview = "ios"
+[targets.consent.accept]
+url_params = { consent = "granted" }
+[targets.consent.reject]
+cookies = [{ name = "app_consent", value = "%s", domain = "webview.example.org" }]
+local_storage = { consent = "denied" }
+"""
+TAG_HOSTS = {
+    "www.googletagmanager.com",
+    "www.google-analytics.com",
+    "connect.facebook.net",
+    "www.facebook.com",
+}
+
+
+def test_an_app_hands_each_consent_choice_to_its_web_view(app_internet: ScanHarness, tmp_path):
+    config = write(tmp_path / "sitescan.toml", WEBVIEW_CONSENT % "denied")
+    run = app_internet.scan(tmp_path / "out", "--config", str(config), "--no-sitemap")
+    assert run.returncode == 0, run.stderr
+    report = run.report
+    consent = report["consent"]
+    # No banner anywhere: the phases come from what the app hands over, and the report says which.
+    assert (consent["cmp"], consent["banner"], consent["accept"], consent["reject"]) == (
+        None,
+        False,
+        True,
+        True,
+    )
+    assert consent["handed_over"] == {
+        "after-accept": ["URL parameter consent=granted"],
+        "after-reject": ["cookie app_consent", "localStorage consent"],
+    }
+    assert [
+        (c["phase"], c["page"], c["engine"], c["rule"], c["stored"], c["verified"], c["error"])
+        for c in consent["choices"]
+    ] == [
+        ("after-accept", "https://webview.example.org/?consent=granted", "handed-over",
+         "targets.consent.accept", "accept", True, None),
+        ("after-reject", "https://webview.example.org/", "handed-over",
+         "targets.consent.reject", "reject", True, None),
+    ]  # fmt: skip
+    third = {t["host"]: t["phases"] for t in report["third_parties"]}
+    assert set(third) == TAG_HOSTS and all(phases == ["after-accept"] for phases in third.values())
+    pages = {p["url"]: p["phases"] for p in report["pages"]}
+    assert pages == {
+        "https://webview.example.org/": ["before-consent", "after-accept", "after-reject"],
+        "https://webview.example.org/?consent=granted": ["after-accept"],
+        "https://webview.example.org/page2": ["before-consent", "after-accept", "after-reject"],
+    }
+    cookies = {(c["name"], c["phases"][0]) for c in report["cookies"]}
+    assert ("app_consent", "after-accept") in cookies  # set by the page from the URL parameter
+
+
+def test_a_hand_over_the_page_does_not_understand_is_an_error(app_internet: ScanHarness, tmp_path):
+    config = write(tmp_path / "sitescan.toml", WEBVIEW_CONSENT % "no")
+    run = app_internet.scan(tmp_path / "out", "--config", str(config), "--no-sitemap", "--consent", "reject")
+    assert run.returncode == 0, run.stderr
+    consent = run.report["consent"]
+    assert (consent["reject"], consent["accept"]) == (False, None)
+    (choice,) = consent["choices"]
+    assert (choice["verified"], choice["error"]) == (
+        False,
+        "the site replaced the handed-over cookie app_consent",
+    )

@@ -27,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.async_api import BrowserContext, Playwright, Request, Route
 
-from sitescan.config import Target
+from sitescan.config import ConsentHandOver, Target
 from sitescan.errors import SitescanError
 from sitescan.netmap import NetworkMap
 from sitescan.urls import origin_of, url_site
@@ -228,10 +228,13 @@ async def phase_context(
         shutil.rmtree(profile, ignore_errors=True)
 
 
-async def hand_over(context: BrowserContext, target: Target) -> None:
+async def hand_over(context: BrowserContext, target: Target, consent: ConsentHandOver | None = None) -> None:
     """What an app gives its web view before the first page: cookies, localStorage entries, and headers
-    on its own site's requests (never on third parties')."""
-    if target.cookies:
+    on its own site's requests (never on third parties'); in a choice phase, also the consent it hands
+    over for that choice."""
+    cookies = target.cookies + (consent.cookies if consent else ())
+    local_storage = dict(target.local_storage + (consent.local_storage if consent else ()))
+    if cookies:
         await context.add_cookies(
             [
                 {
@@ -243,11 +246,11 @@ async def hand_over(context: BrowserContext, target: Target) -> None:
                     "httpOnly": c.http_only,
                     "sameSite": c.same_site,
                 }
-                for c in target.cookies
+                for c in cookies
             ]
         )
-    if target.local_storage:
-        entries = json.dumps(dict(target.local_storage))
+    if local_storage:
+        entries = json.dumps(local_storage)
         origin = json.dumps(origin_of(target.url))
         await context.add_init_script(
             f"if (location.origin === {origin}) {{ const entries = {entries};"

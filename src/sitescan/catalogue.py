@@ -335,6 +335,11 @@ def _consent(visits: Iterable[PageVisit]) -> dict[str, Any]:
         "gpp": per_phase("gpp"),
         "consent_mode": per_phase("consent_mode"),
         "choices": choices,
+        # What the app handed its web view in place of a banner choice, by the phase it defines.
+        "handed_over": {
+            visit.phase: list(record.steps) for visit, record in records if record.engine == "handed-over"
+        }
+        or None,
         "screenshots": [shot for _, r in records for shot in r.screenshots],
     }
 

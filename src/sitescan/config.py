@@ -33,6 +33,16 @@ class HandedCookie:
 
 
 @dataclass(frozen=True)
+class ConsentHandOver:
+    """How an app passes the visitor's consent choice into its web view: the phase it defines is
+    after-accept or after-reject, with no banner clicked."""
+
+    cookies: tuple[HandedCookie, ...] = ()
+    local_storage: tuple[tuple[str, str], ...] = ()
+    url_params: tuple[tuple[str, str], ...] = ()  # added to the start URL the app opens
+
+
+@dataclass(frozen=True)
 class Target:
     """Per-site settings: how an app's web view (or a staging site) is to be visited."""
 
@@ -43,6 +53,10 @@ class Target:
     headers: tuple[tuple[str, str], ...] = ()  # sent with requests to the target's own site only
     cookies: tuple[HandedCookie, ...] = ()
     local_storage: tuple[tuple[str, str], ...] = ()  # set on the target's origin before its scripts run
+    consent: tuple[tuple[Literal["accept", "reject"], ConsentHandOver], ...] = ()  # [targets.consent.*]
+
+    def consent_for(self, choice: str | None) -> ConsentHandOver | None:
+        return dict(self.consent).get(choice) if choice else None  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -100,13 +114,19 @@ class _Checker:
         # The line to show: the key's own, or (for a value nested in an inline table or array) the line
         # of the outermost key inside the [[table]].
         parts = key.split(".")
+        subtable = None
+        if table is not None and len(parts) > 2 and parts[1] == "consent":  # [targets.consent.accept]
+            subtable, parts = f"{table}.consent.{parts[2]}", parts[2:]
         searched = parts[1] if table is not None and len(parts) > 1 else parts[0]
-        line = self._line_of(searched.split("[")[0], table, index)
+        line = self._line_of(searched.split("[")[0], table, index, subtable)
         where = f"{self.path}:{line}" if line else str(self.path)
         return SitescanError(f"{where}: {self.prefix}{key}: {problem}")
 
-    def _line_of(self, key: str, table: str | None, index: int | None) -> int | None:
-        """The line of ``key`` (inside the ``index``-th ``[[table]]`` when given): for the message only."""
+    def _line_of(
+        self, key: str, table: str | None, index: int | None, subtable: str | None = None
+    ) -> int | None:
+        """The line of ``key`` (inside the ``index``-th ``[[table]]`` when given, and its ``[subtable]``):
+        for the message only."""
         start = 0
         if table is not None and index is not None:
             headers = [
@@ -119,6 +139,10 @@ class _Checker:
             start = headers[index]
             if key == table:
                 return start + 1
+        if subtable is not None:
+            pattern = rf"\s*\[\s*(tool\.sitescan\.)?{re.escape(subtable)}\s*\]"
+            found = (n for n in range(start, len(self.lines)) if re.match(pattern, self.lines[n]))
+            start = next(found, start)
         for number in range(start, len(self.lines)):
             if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", self.lines[number]):
                 return number + 1
@@ -190,24 +214,55 @@ class _Checker:
         headers = entry.get("headers", {})
         if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
             raise self.fail(f"{where}.headers", "must be a table of strings", "targets", index)
-        storage = entry.get("local_storage", {})
-        if not isinstance(storage, dict) or not all(isinstance(v, str) for v in storage.values()):
-            raise self.fail(f"{where}.local_storage", "must be a table of strings", "targets", index)
-        cookies = entry.get("cookies", [])
-        if not isinstance(cookies, list):
-            raise self.fail(f"{where}.cookies", "must be a list of inline tables", "targets", index)
+        consent = entry.get("consent", {})
+        if not isinstance(consent, dict) or set(consent) - {"accept", "reject"}:
+            raise self.fail(
+                f"{where}.consent", "must hold [targets.consent.accept] and/or [targets.consent.reject]",
+                "targets", index,
+            )  # fmt: skip
         return Target(
             url=url,
             webview=webview,
             device=self._string(entry, "device", "targets", index, required=False),
             user_agent=self._string(entry, "user_agent", "targets", index, required=False),
             headers=tuple(headers.items()),
-            cookies=tuple(self._handed_cookie(c, index, n) for n, c in enumerate(cookies)),
-            local_storage=tuple(storage.items()),
+            cookies=self._handed_cookies(entry, where, index),
+            local_storage=self._strings(entry, "local_storage", where, index),
+            consent=tuple(
+                (choice, self._consent(consent[choice], f"{where}.consent.{choice}", index))  # type: ignore[misc]
+                for choice in ("accept", "reject")
+                if choice in consent
+            ),
         )
 
-    def _handed_cookie(self, entry: Any, index: int, number: int) -> HandedCookie:
-        where = f"targets[{index}].cookies[{number}]"
+    def _consent(self, entry: Any, where: str, index: int) -> ConsentHandOver:
+        if (
+            not isinstance(entry, dict)
+            or not entry
+            or set(entry) - {"cookies", "local_storage", "url_params"}
+        ):
+            raise self.fail(where, "must set cookies, local_storage and/or url_params", "targets", index)
+        return ConsentHandOver(
+            cookies=self._handed_cookies(entry, where, index),
+            local_storage=self._strings(entry, "local_storage", where, index),
+            url_params=self._strings(entry, "url_params", where, index),
+        )
+
+    def _strings(
+        self, entry: dict[str, Any], key: str, where: str, index: int
+    ) -> tuple[tuple[str, str], ...]:
+        table = entry.get(key, {})
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise self.fail(f"{where}.{key}", "must be a table of strings", "targets", index)
+        return tuple(table.items())
+
+    def _handed_cookies(self, entry: dict[str, Any], where: str, index: int) -> tuple[HandedCookie, ...]:
+        cookies = entry.get("cookies", [])
+        if not isinstance(cookies, list):
+            raise self.fail(f"{where}.cookies", "must be a list of inline tables", "targets", index)
+        return tuple(self._handed_cookie(c, f"{where}.cookies[{n}]", index) for n, c in enumerate(cookies))
+
+    def _handed_cookie(self, entry: Any, where: str, index: int) -> HandedCookie:
         if not isinstance(entry, dict):
             raise self.fail(where, "must be an inline table {name, value, domain}", "targets", index)
         for key in ("name", "value", "domain"):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from playwright.async_api import async_playwright
 
@@ -23,9 +24,9 @@ from sitescan.browser import (
 )
 from sitescan.collect import sitemap
 from sitescan.collect.autoconsent import Bundle
-from sitescan.collect.consent import Choice, Screenshots, consent_step
+from sitescan.collect.consent import Choice, Screenshots, consent_step, handed_over_step
 from sitescan.collect.crawl import CrawlSettings, Frontier, crawl_phase
-from sitescan.config import Config, Target
+from sitescan.config import Config, ConsentHandOver, Target
 from sitescan.fetch import Fetcher
 from sitescan.urls import origin_of, url_site
 
@@ -75,7 +76,7 @@ class ScanOptions:
                 user_agent=self.browser.user_agent or target.user_agent,
             )
             key = (browser.webview, browser.device, browser.user_agent, target.headers, target.cookies,
-                   target.local_storage)  # fmt: skip
+                   target.local_storage, target.consent)  # fmt: skip
             grouped.setdefault(key, []).append(url)
             settings.setdefault(key, (target, browser))
         return [(*settings[key], tuple(urls)) for key, urls in grouped.items()]
@@ -134,14 +135,17 @@ async def run_scan(
                 )
             crawled = [(v.url, v.depth) for v in progress.visits[first_visit:]]
             banner = any(v.consent and v.consent.platform for v in progress.visits[first_visit:])
-            if CHOICES[options.consent] and not banner:
+            # A choice is taken on the banner, or handed over by the app (the target's [targets.consent]).
+            choices = [c for c in CHOICES[options.consent] if banner or target.consent_for(c)]
+            if len(choices) < len(CHOICES[options.consent]):
+                skipped = " and ".join(f"after-{c}" for c in CHOICES[options.consent] if c not in choices)
                 progress.notes.append(
                     f"no consent banner found on {', '.join(start_urls)}: no choice could be taken, so the "
-                    "after-accept and after-reject phases were not run"
+                    f"{skipped} phase{'s were' if ' and ' in skipped else ' was'} not run"
                 )
             later: list[tuple[Phase, Choice | None, BrowserSettings]] = [
                 ("after-accept" if choice == "accept" else "after-reject", choice, browser)
-                for choice in (CHOICES[options.consent] if banner else ())
+                for choice in choices
             ]
             if options.gpc:
                 later.append(("gpc", None, replace(browser, gpc=True)))
@@ -149,9 +153,15 @@ async def run_scan(
                 revisit = Frontier(sites, replace(options.crawl, max_pages=len(crawled)))
                 for url, depth in crawled:
                     revisit.add(url, depth, forced=True)
+                handover = target.consent_for(choice)
+                step = None
+                if handover is not None and choice is not None:
+                    step = handed_over_step(phase, choice, handover, screenshots)
+                elif choice is not None:
+                    step = consent_step(phase, choice, screenshots, options.autoconsent)
                 har = options.har_path(group, phase)
                 async with phase_context(playwright, executable, settings, major, har) as context:
-                    await hand_over(context, target)
+                    await hand_over(context, target, handover)
                     if settings.gpc:
                         await context.add_init_script(GPC_JS)
                     await crawl_phase(
@@ -161,11 +171,18 @@ async def run_scan(
                         options.crawl,
                         record,
                         follow_links=False,
-                        consent=consent_step(phase, choice, screenshots, options.autoconsent)
-                        if choice
-                        else None,
-                        choice_urls=start_urls if choice else (),
+                        consent=step,
+                        choice_urls=tuple(_with_params(u, handover) for u in start_urls) if choice else (),
                     )
+
+
+def _with_params(url: str, handover: ConsentHandOver | None) -> str:
+    """The start URL as the app opens it: with the consent parameters it hands over."""
+    if handover is None or not handover.url_params:
+        return url
+    parts = urlsplit(url)
+    query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), *handover.url_params])
+    return urlunsplit(parts._replace(query=query))
 
 
 def _seed_from_sitemaps(

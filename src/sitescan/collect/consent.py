@@ -17,7 +17,7 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
@@ -25,6 +25,7 @@ from playwright.async_api import Frame, Locator, Page
 from sitescan.artifacts import ConsentRecord
 from sitescan.collect.autoconsent import Action, Bundle, run_autoconsent
 from sitescan.collect.page import ConsentStep
+from sitescan.config import ConsentHandOver
 
 Choice = Literal["accept", "reject"]
 STEP_TIMEOUT_MS = 5000
@@ -515,6 +516,61 @@ def consent_step(
             ),
             signals=await consent_signals(page),
             screenshots=shots,
+        )
+
+    return run
+
+
+def handed_over_step(
+    phase: str, choice: Choice, handover: ConsentHandOver, screenshots: Screenshots
+) -> ConsentStep:
+    """The app passed the visitor's choice into its web view (cookies, localStorage, URL parameters, from
+    the config's ``[targets.consent.*]``): check that the page still holds all of it once it settled,
+    and whether a banner asks anyway."""
+
+    async def run(page: Page, script_urls: list[str], settle: Callable[[], Awaitable[bool]]) -> ConsentRecord:
+        jar = {(c["name"], c["domain"].lstrip(".")): c["value"] for c in await page.context.cookies()}
+        problems = []
+        for cookie in handover.cookies:
+            value = jar.get((cookie.name, cookie.domain.lstrip(".")))
+            if value != cookie.value:
+                done = "removed" if value is None else "replaced"
+                problems.append(f"the site {done} the handed-over cookie {cookie.name}")
+        keys = [key for key, _ in handover.local_storage]
+        try:
+            stored = await page.evaluate("(keys) => keys.map((key) => localStorage.getItem(key))", keys)
+        except PlaywrightError:
+            stored = [None] * len(keys)
+        for (key, value), seen in zip(handover.local_storage, stored, strict=True):
+            if seen != value:
+                done = "removed" if seen is None else "replaced"
+                problems.append(f"the site {done} the handed-over localStorage entry {key}")
+        query = parse_qs(urlsplit(page.url).query)
+        for key, value in handover.url_params:
+            if query.get(key) != [value]:
+                problems.append(f"the URL parameter {key} did not reach the page (it is at {page.url})")
+        banner = await find_platform_banner(page, script_urls) or await find_generic_banner(page)
+        shown = bool(banner and banner.visible)
+        return ConsentRecord(
+            platform=None,
+            platform_id=None,
+            banner_visible=shown,
+            choice=choice,
+            engine="handed-over",
+            rule=f"targets.consent.{choice}",
+            taken=True,
+            steps=(
+                *(f"cookie {c.name}" for c in handover.cookies),
+                *(f"localStorage {key}" for key in keys),
+                *(f"URL parameter {key}={value}" for key, value in handover.url_params),
+            ),
+            first_layer=None,
+            stored=None if problems else choice,
+            banner_after=shown,
+            verified=not problems,
+            error="; ".join(problems) or None,
+            signals=await consent_signals(page),
+            screenshots=await screenshots.take(page, f"{phase}-handed-over"),
         )
 
     return run
