@@ -164,7 +164,7 @@ def test_a_target_hands_the_app_state_to_its_web_view(app_internet: ScanHarness,
     assert {(s["key"], s["origin"]) for s in report["storage"]} == {
         ("app_session", "https://www.example.com")
     }
-    served = app_internet.internet.served
+    served = app_internet.browser_served()
     page = [r for r in served if r.host == "www.example.com" and r.path == "/"][-1]
     assert page.headers["x-app-version"] == "5.2"
     assert "; wv)" in page.headers["user-agent"]

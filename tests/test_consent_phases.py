@@ -273,3 +273,76 @@ def test_google_consent_mode_states_are_read_from_the_hits(tmp_path_factory):
         run = harness.scan(tmp_path_factory.mktemp("gcs"), "https://www.example.com/", "--no-sitemap")
         assert run.returncode == 0, run.stderr
         assert run.report["consent"]["gcs"] == {"before-consent": ["G100", "G111"]}
+
+
+def consent_findings(report: dict[str, Any]) -> set[tuple[str, str | None, str]]:
+    return {
+        (f["rule"], f["phase"], f["subject"]) for f in report["findings"] if f["rule"].startswith("consent.")
+    }
+
+
+@pytest.mark.parametrize("host", sorted(PLATFORMS))
+def test_a_platform_that_gates_its_tags_breaks_no_consent_rule(scan_shop, host):
+    report, _ = scan_shop(host)
+    first_layer_reject = PLATFORMS[host][2]
+    # Only InMobi's reject hides behind "MORE OPTIONS": a reject that is not on the first layer.
+    assert consent_findings(report) == (
+        set() if first_layer_reject else {("consent.no-reject", None, "reject")}
+    )
+    assert {"consent.cookie-after-reject", "consent.tracker-before-consent"} <= set(report["scan"]["checks"])
+
+
+def test_the_leaky_pixel_is_found_before_consent_and_after_the_reject(scan_shop):
+    report, _ = scan_shop("www.leaky-shop.com")
+    pixel = {"_fbp .leaky-shop.com", "fr .facebook.com"}, {"connect.facebook.net", "www.facebook.com"}
+    expected = {
+        (rule, phase, subject)
+        for phase, cookie_rule, tracker_rule in (
+            ("before-consent", "consent.cookie-before-consent", "consent.tracker-before-consent"),
+            ("after-reject", "consent.cookie-after-reject", "consent.tracker-after-reject"),
+        )
+        for rule, subjects in ((cookie_rule, pixel[0]), (tracker_rule, pixel[1]))
+        for subject in subjects
+    }
+    assert consent_findings(report) == expected
+    after_reject = next(f for f in report["findings"] if f["rule"] == "consent.tracker-after-reject")
+    assert (after_reject["severity"], after_reject["evidence"]["vendor"]) == ("critical", "Meta Pixel")
+
+
+def test_no_banner_no_reject_and_a_broken_reject_each_have_their_rule(scan_shop):
+    no_banner, _ = scan_shop("www.no-banner-shop.com")
+    trackers = {"connect.facebook.net", "www.facebook.com", "www.google-analytics.com"}
+    cookies = {
+        "_fbp .no-banner-shop.com",
+        "_ga .no-banner-shop.com",
+        "_ga_TEST123 .no-banner-shop.com",
+        "fr .facebook.com",
+    }
+    assert consent_findings(no_banner) == {
+        ("consent.banner-missing", "before-consent", "banner"),
+        *(("consent.tracker-before-consent", "before-consent", host) for host in trackers),
+        *(("consent.cookie-before-consent", "before-consent", cookie) for cookie in cookies),
+    }
+    missing = next(f for f in no_banner["findings"] if f["rule"] == "consent.banner-missing")
+    assert missing["evidence"]["trackers"] == sorted(trackers)
+
+    no_reject, _ = scan_shop("www.no-reject-shop.com")
+    assert consent_findings(no_reject) == {("consent.no-reject", None, "reject")}
+    assert next(f for f in no_reject["findings"] if f["rule"] == "consent.no-reject")["evidence"][
+        "problem"
+    ] == ("the banner offers no reject button")
+
+    sticky, _ = scan_shop("www.sticky-banner-shop.com")
+    # The reject did not take: what loads afterwards is no ignored refusal, so only the click is reported.
+    assert consent_findings(sticky) == {("consent.choice-unconfirmed", "after-reject", "reject")}
+
+
+def test_global_privacy_control_is_checked_for_california(scan_shop):
+    ignored, _ = scan_shop("www.no-banner-shop.com", "--gpc", "--profile", "us-ca")
+    assert consent_findings(ignored) == {
+        ("consent.gpc-ignored", "gpc", host)
+        for host in ("connect.facebook.net", "www.facebook.com", "www.google-analytics.com")
+    }  # and no banner is asked for: the CCPA is an opt-out law
+    honoured, _ = scan_shop("www.onetrust-shop.com", "--gpc", "--profile", "us-ca")
+    assert consent_findings(honoured) == set()
+    assert "consent.gpc-ignored" in honoured["scan"]["checks"] and honoured["profiles"] == ["us-ca"]

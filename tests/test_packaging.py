@@ -163,7 +163,7 @@ CHECK_INSTALLED = textwrap.dedent(
         started="2025-01-01T00:00:00Z", finished="2025-01-01T00:00:05Z", browser="chromium",
         visits=(visit,),
     )
-    report = build_report(artifacts, classifier)
+    report = build_report(artifacts, classifier=classifier)
     written = html.write(report, out_dir)
 
     rule = classifier.cookie_rule("_ga", ".shop.example")

@@ -21,7 +21,7 @@ def facts(harness: ScanHarness, tmp_path, *args: str) -> tuple[set[str], str]:
     run = harness.scan(tmp_path, HOME, "--no-sitemap", "--max-pages", "1", *args)
     assert run.returncode == 0, run.stderr
     names = {c["name"] for c in run.report["cookies"]}
-    user_agent = [r.headers["user-agent"] for r in harness.internet.served if r.path == "/"][-1]
+    user_agent = [r.headers["user-agent"] for r in harness.browser_served() if r.path == "/"][-1]
     return names, user_agent
 
 
@@ -59,12 +59,12 @@ def test_a_playwright_device(identity, tmp_path):
 
 
 def test_the_gpc_phase_sends_global_privacy_control(identity, tmp_path):
-    mark = len(identity.internet.served)
+    mark = len(identity.browser_served())
     run = identity.scan(tmp_path, HOME, "--no-sitemap", "--max-pages", "1", "--gpc")
     assert run.returncode == 0, run.stderr
     phases = {c["name"]: c["phases"] for c in run.report["cookies"]}
     assert phases["gpc_false"] == ["before-consent"]
     assert phases["gpc_true"] == ["gpc"]
     assert run.report["pages"][0]["phases"] == ["before-consent", "gpc"]
-    pages = [r for r in identity.internet.served[mark:] if r.path == "/"]
+    pages = [r for r in identity.browser_served()[mark:] if r.path == "/"]
     assert [r.headers.get("sec-gpc") for r in pages] == [None, "1"]

@@ -109,6 +109,49 @@ class ConsentRecord:
 
 
 @dataclass(frozen=True)
+class MixedContentRecord:
+    """An http:// subresource of an https:// page, as the browser reported it (Audits domain)."""
+
+    url: str
+    resolution: str  # "MixedContentBlocked", "MixedContentAutomaticallyUpgraded", "MixedContentWarning"
+    resource_type: str | None
+    page_url: str | None
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """A link whose text or address names a privacy policy (rules/links/keywords.toml)."""
+
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    kind: str  # the input's type ("email", "tel", "checkbox", ...), or "textarea" / "select"
+    name: str
+    autocomplete: str
+    label: str  # the visible label (its <label>, aria-label or placeholder), whitespace collapsed
+    checked: bool  # checkboxes and radios: ticked when the page was read
+
+
+@dataclass(frozen=True)
+class FormRecord:
+    action: str  # absolute URL the form submits to
+    method: str
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True)
+class PolicyPageRecord:
+    """What the privacy policy page shows: read on pages that are (or are linked as) the policy."""
+
+    emails: tuple[str, ...]  # addresses in its text and mailto: links
+    dates: tuple[str, ...]  # lines naming an effective / last-updated date
+    headings: tuple[str, ...]  # h1-h4 texts
+
+
+@dataclass(frozen=True)
 class PageVisit:
     """One page loaded in one phase, and everything observed while it was open."""
 
@@ -131,8 +174,36 @@ class PageVisit:
     frames: tuple[FrameRecord, ...] = ()
     beacons: tuple[BeaconRecord, ...] = ()
     links: tuple[str, ...] = ()  # every http(s) link on the page, normalised
+    mixed_content: tuple[MixedContentRecord, ...] = ()
+    privacy_links: tuple[LinkRecord, ...] = ()
+    forms: tuple[FormRecord, ...] = ()
+    policy: PolicyPageRecord | None = None
     found_in_sitemap: bool = False
     consent: ConsentRecord | None = None  # the banner was looked for (and a choice taken) on this visit
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    valid: bool  # the chain verifies (with --ca-cert where given) and names the host
+    error: str | None  # why it does not
+    not_after: str | None  # ISO 8601
+    days_left: int | None
+    issuer: str | None
+    subject: str | None
+
+
+@dataclass(frozen=True)
+class TlsRecord:
+    """The TLS probe's view of one HTTPS host (outside the browser, through the same --connect-to)."""
+
+    host: str
+    port: int
+    https: bool  # a TLS handshake completed
+    redirects_http: bool | None  # http://host/ answers with a redirect to https:// (None: not reachable)
+    protocols: tuple[str, ...]  # accepted among "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"
+    certificate: CertificateRecord | None
+    hsts: str | None  # the Strict-Transport-Security header of https://host/
+    error: str | None = None  # why the host could not be probed at all
 
 
 @dataclass(frozen=True)
@@ -146,6 +217,7 @@ class ScanArtifacts:
     visits: tuple[PageVisit, ...] = ()
     sitemaps: tuple[str, ...] = ()  # sitemap URLs read
     notes: tuple[str, ...] = ()  # operational remarks: a sitemap that could not be read, ...
+    tls: tuple[TlsRecord, ...] = ()
     interrupted: bool = False
     schema: str = ARTIFACTS_SCHEMA
 
@@ -188,3 +260,54 @@ def _convert(hint: Any, value: Any) -> Any:
         options = [a for a in get_args(hint) if a is not type(None)]
         return _convert(options[0], value) if len(options) == 1 else value
     return value
+
+
+@dataclass(frozen=True)
+class EmailLink:
+    """A link in an e-mail body: an HTML ``<a href>`` / ``<area href>``, or a URL written in a text part."""
+
+    url: str  # as written (entity-decoded, surrounding whitespace removed)
+    text: str  # its visible text (with the alt text of images inside it), whitespace collapsed
+    part: Literal["html", "text"]
+    index: int  # order among the links of its part, from 0
+    position: float  # where it starts in its part's visible text: 0.0 the top, 1.0 the end
+    hidden: bool = False  # inside an element the reader does not see (display:none, hidden, ...)
+
+
+@dataclass(frozen=True)
+class EmailImage:
+    src: str
+    width: str | None  # the attribute (or the style's width) as written
+    height: str | None
+    alt: str
+    hidden: bool  # display:none / visibility:hidden on it or an ancestor
+    pixel: bool  # looks like an open-tracking beacon: 1x1 or smaller, or hidden
+
+
+@dataclass(frozen=True)
+class EmailMessage:
+    """One audited e-mail: an .eml message (headers and body) or an .html template (a body only)."""
+
+    path: str  # as given on the command line (or found in a folder given there)
+    kind: Literal["eml", "html"]
+    subject: str | None = None
+    from_name: str | None = None
+    from_address: str | None = None
+    list_unsubscribe: tuple[str, ...] = ()  # the header's <...> addresses, in order
+    list_unsubscribe_post: str | None = None
+    body: Literal["html", "text"] | None = None  # the part a reader sees: HTML where there is one
+    parts: tuple[str, ...] = ()  # content types of the body parts found ("text/html", "text/plain")
+    charset: str | None = None  # of the part the reader sees
+    links: tuple[EmailLink, ...] = ()  # of every body part
+    images: tuple[EmailImage, ...] = ()
+    text: str = ""  # the visible text of the part the reader sees (capped: its start and its end)
+    text_length: int = 0  # before the cap
+    unsubscribe_links: tuple[EmailLink, ...] = ()  # visible links of the reader's part that unsubscribe
+    unsubscribe: EmailLink | None = None  # the last of them (the bottom-most)
+    text_unsubscribe: EmailLink | None = None  # the text/plain alternative's own, when there is one
+    sender_names: tuple[str, ...] = ()  # copyright notices / legal entity names in the visible text
+    postal_addresses: tuple[str, ...] = ()  # postal codes, ZIP codes, PO boxes, street lines
+    contact_emails: tuple[str, ...] = ()  # in the visible text or mailto: links (not unsubscribe ones)
+    contact_phones: tuple[str, ...] = ()  # in the visible text or tel: links
+    contact_web: tuple[str, ...] = ()  # web addresses written in the visible text
+    truncated: bool = False  # more links or images than are kept

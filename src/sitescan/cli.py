@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import signal
 import sys
 import time
@@ -15,14 +16,15 @@ import click
 from playwright.async_api import Error as PlaywrightError
 
 from sitescan import __version__
-from sitescan.artifacts import PageVisit
+from sitescan.artifacts import PageVisit, ScanArtifacts
 from sitescan.browser import BrowserSettings
+from sitescan.checks.engine import RuleMeta, known_profiles, rule_catalogue
 from sitescan.collect.autoconsent import PINNED_VERSION, find_bundle, install
 from sitescan.collect.crawl import CrawlSettings
 from sitescan.config import load_config
-from sitescan.errors import EXIT_ERROR, EXIT_OK, SitescanError
+from sitescan.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SitescanError
 from sitescan.netmap import ConnectTo, NetworkMap
-from sitescan.report import build_report
+from sitescan.report import DEFAULT_FAIL_ON, FAIL_ON, build_report, failing
 from sitescan.reporters import WRITERS
 from sitescan.scan import ScanOptions, ScanProgress, artifacts_from, run_scan
 from sitescan.urls import parse_target
@@ -97,6 +99,7 @@ def scan_options(
     consent: str,
     gpc: bool,
     autoconsent: bool,
+    profiles: tuple[str, ...],
     screenshot_dir: Path | None,
     har_dir: Path | None,
 ) -> ScanOptions:
@@ -127,12 +130,19 @@ def scan_options(
         consent=consent,  # type: ignore[arg-type]
         gpc=gpc,
         autoconsent=find_bundle() if autoconsent else None,
+        profiles=profiles,
         screenshot_dir=screenshot_dir,
         har_dir=har_dir,
     )
 
 
-def execute_scan(options: ScanOptions, out_dir: Path, formats: tuple[str, ...]) -> int:
+def execute_scan(
+    options: ScanOptions,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    fail_on: str = DEFAULT_FAIL_ON,
+    exit_zero: bool = False,
+) -> int:
     """Scan, write the outputs (a partial report too, if interrupted), and return the exit code."""
     progress = ScanProgress()
     display = Progress()
@@ -144,11 +154,12 @@ def execute_scan(options: ScanOptions, out_dir: Path, formats: tuple[str, ...]) 
     finally:
         display.done()
     artifacts = artifacts_from(options, progress, interrupted)
-    report = build_report(artifacts)
+    report = build_report(artifacts, options.config, options.profiles, fail_on)
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts.write(out_dir / "artifacts.json")
     written = [WRITERS[name](report, out_dir) for name in formats]
     elapsed = time.monotonic() - started
+    show_findings(report)
     visits = len(progress.visits)
     click.echo(
         f"sitescan: {visits} page loads in {elapsed:.1f}s; {report['summary']['cookies']} cookies, "
@@ -157,6 +168,8 @@ def execute_scan(options: ScanOptions, out_dir: Path, formats: tuple[str, ...]) 
     )
     for path in written:
         click.echo(str(path))
+    if exit_zero:
+        return EXIT_OK
     if interrupted:
         click.echo(f"sitescan: error: interrupted; partial report written to {out_dir}", err=True)
         return EXIT_ERROR
@@ -164,7 +177,23 @@ def execute_scan(options: ScanOptions, out_dir: Path, formats: tuple[str, ...]) 
     if unreachable:
         click.echo(f"sitescan: error: could not scan {'; '.join(unreachable)}", err=True)
         return EXIT_ERROR
-    return EXIT_OK
+    return EXIT_FINDINGS if failing(report["findings"], fail_on) else EXIT_OK
+
+
+def show_findings(report: dict[str, Any]) -> None:
+    """One line per finding, most severe first, then the counts: what a CI log needs."""
+    for finding in report["findings"]:
+        where = f" {finding['url']}" if finding["url"] else ""
+        phase = f" [{finding['phase']}]" if finding["phase"] else ""
+        click.echo(
+            f"{finding['severity'].upper():8} {finding['rule']}{where}{phase}: {finding['subject']}", err=True
+        )
+    counts = report["summary"]["findings"]
+    click.echo(
+        "sitescan: findings: " + ", ".join(f"{n} {severity}" for severity, n in counts.items())
+        + f"; verdict {report['summary']['verdict']} (--fail-on {report['summary']['fail_on']})",
+        err=True,
+    )  # fmt: skip
 
 
 def _unreachable_targets(targets: tuple[str, ...], visits: list[PageVisit]) -> list[str]:
@@ -294,6 +323,13 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--gpc", is_flag=True, help="Add a phase that sends the Global Privacy Control signal."),
         click.option(
+            "--profile",
+            "profiles",
+            multiple=True,
+            type=click.Choice(known_profiles()),
+            help="Laws to hold the site to (repeatable; default: the config's profiles, else canada).",
+        ),
+        click.option(
             "--autoconsent/--no-autoconsent",
             default=True,
             show_default=True,
@@ -353,7 +389,17 @@ def main() -> None:
     help="Config file (default: ./sitescan.toml, else [tool.sitescan] in ./pyproject.toml).",
 )
 @crawl_options
-def scan(urls: tuple[str, ...], out_dir: Path, formats: str, **settings: Any) -> None:
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default=DEFAULT_FAIL_ON,
+    show_default=True,
+    help="Exit 1 when a finding is this severe or more.",
+)
+@click.option("--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written.")
+def scan(
+    urls: tuple[str, ...], out_dir: Path, formats: str, fail_on: str, exit_zero: bool, **settings: Any
+) -> None:
     """Crawl URL(s) (default: the config's [[targets]]) in a real Chromium and catalogue what each page
     stores and contacts."""
     chosen = _formats(formats)
@@ -364,7 +410,87 @@ def scan(urls: tuple[str, ...], out_dir: Path, formats: str, **settings: Any) ->
         har_dir=out_dir / "har" if har else None,
         **settings,
     )
-    sys.exit(execute_scan(options, out_dir, chosen))
+    sys.exit(execute_scan(options, out_dir, chosen, fail_on, exit_zero))
+
+
+@cli.command()
+@click.argument("scan_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--profile", "profiles", multiple=True, type=click.Choice(known_profiles()), help="Profile(s).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Config file (default: ./sitescan.toml, else [tool.sitescan] in ./pyproject.toml).",
+)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder for the new report (default: SCAN_DIR).")  # fmt: skip
+@click.option("--format", "formats", default="html,json", show_default=True, help="Comma-separated outputs.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=DEFAULT_FAIL_ON, show_default=True)
+@click.option("--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written.")
+def check(
+    scan_dir: Path,
+    profiles: tuple[str, ...],
+    config_path: Path | None,
+    out_dir: Path | None,
+    formats: str,
+    fail_on: str,
+    exit_zero: bool,
+) -> None:
+    """Re-run the rules on a saved scan (its artifacts.json), with no browser: new rules, another
+    profile, another config."""
+    chosen = _formats(formats)
+    source = scan_dir / "artifacts.json"
+    try:
+        config = load_config(config_path)
+        if not source.is_file():
+            raise SitescanError(f"{scan_dir}: no artifacts.json (is it a sitescan report folder?)")
+        try:
+            artifacts = ScanArtifacts.read(source)
+        except (ValueError, KeyError, TypeError) as error:
+            raise SitescanError(f"{source}: not a sitescan artifacts file ({error})") from None
+    except SitescanError as error:
+        fail(str(error))
+    out_dir = out_dir or scan_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.resolve() != scan_dir.resolve() and (scan_dir / "screenshots").is_dir():
+        shutil.copytree(scan_dir / "screenshots", out_dir / "screenshots", dirs_exist_ok=True)
+    report = build_report(artifacts, config, profiles, fail_on)
+    for name in chosen:
+        click.echo(str(WRITERS[name](report, out_dir)))
+    show_findings(report)
+    sys.exit(EXIT_OK if exit_zero or not failing(report["findings"], fail_on) else EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option("--explain", "rule_id", default=None, metavar="ID", help="Everything about one rule.")
+@click.option("--profile", "profiles", multiple=True, type=click.Choice(known_profiles()),
+              help="Only the rules these profiles run.")  # fmt: skip
+def rules(rule_id: str | None, profiles: tuple[str, ...]) -> None:
+    """List every rule: id, severity, profiles, what it finds."""
+    catalogue = rule_catalogue()
+    if rule_id is not None:
+        meta = catalogue.get(rule_id)
+        if meta is None:
+            fail(f"no rule {rule_id!r}: sitescan rules lists them")
+        click.echo(explain(meta))
+        return
+    for meta in catalogue.values():
+        if profiles and not set(profiles) & set(meta.profiles):
+            continue
+        click.echo(f"{meta.id:34} {meta.severity:8} {','.join(meta.profiles):18} {meta.title}")
+
+
+def explain(meta: RuleMeta) -> str:
+    references = "".join(f"\n  - {reference}" for reference in meta.references) or " none"
+    return (
+        f"{meta.id} ({meta.severity}; profiles: {', '.join(meta.profiles)}; {meta.kind})\n"
+        f"{meta.title}\n\n"
+        f"What it checks: {meta.checks}\n\n"
+        f"Why it matters: {meta.rationale}\n\n"
+        f"How to fix: {meta.remediation}\n\n"
+        f"References:{references}"
+    )
 
 
 @cli.command()
@@ -420,3 +546,77 @@ def autoconsent_install(version: str, registry: str | None) -> None:
     except SitescanError as error:
         fail(str(error))
     click.echo(f"autoconsent {bundle.version}: {bundle.directory}")
+
+
+@cli.command("email")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH...")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("sitescan-email-report"),
+    show_default=True,
+    help="Folder for report.json.",
+)
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    metavar="NAME",
+    help="Law profile (repeatable; default: the config's profiles, else canada).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Config file (default: ./sitescan.toml, else [tool.sitescan] in ./pyproject.toml).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default=DEFAULT_FAIL_ON,
+    show_default=True,
+    help="Exit 1 when a finding is at least this severe.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 whatever the findings (after writing the report).")
+def email_command(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    profiles: tuple[str, ...],
+    config_path: Path | None,
+    fail_on: str,
+    exit_zero: bool,
+) -> None:
+    """Audit e-mail templates (.html) and messages (.eml; folders: every .eml and .html inside) for an
+    unsubscribe link at the bottom, List-Unsubscribe, sender identification and http:// links."""
+    import json
+
+    from sitescan.checks.engine import SEVERITIES
+    from sitescan.email_audit import audit_emails
+
+    try:
+        config = load_config(config_path)
+        report = audit_emails(list(paths), profiles, config, fail_on)
+    except SitescanError as error:
+        fail(str(error))
+    path = out_dir / "report.json"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}")
+    findings = report["findings"]
+    for finding in findings:
+        click.echo(f"{finding['severity']} {finding['rule']} {finding['url']}: {finding['title']}", err=True)
+    counts = report["summary"]["findings"]
+    emails = report["summary"]["emails"]
+    click.echo(
+        f"sitescan: {emails} e-mail{'' if emails == 1 else 's'}, {len(findings)} finding"
+        f"{'' if len(findings) == 1 else 's'} ("
+        + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES)
+        + f"): {report['summary']['verdict']}",
+        err=True,
+    )
+    click.echo(str(path))
+    sys.exit(EXIT_FINDINGS if failing(findings, fail_on) and not exit_zero else EXIT_OK)

@@ -16,6 +16,8 @@ from sitescan.errors import SitescanError
 from sitescan.urls import parse_target
 
 COOKIE_CATEGORIES = ("necessary", "preferences", "analytics", "marketing")
+THRESHOLDS = ("max_cookie_days", "certificate_expiring_days", "hsts_min_max_age")
+OPTIONAL_KEYS = ("essential_cookies", "policy_sections", "thresholds")
 WEBVIEWS = ("android", "ios")
 
 
@@ -67,6 +69,9 @@ class Config:
     vendors: tuple[dict[str, Any], ...] = ()
     cookies: tuple[dict[str, Any], ...] = ()
     targets: tuple[Target, ...] = ()
+    essential_cookies: tuple[str, ...] = ()  # names or globs exempt from consent: the site needs them
+    policy_sections: tuple[str, ...] = ()  # headings the privacy policy page must have
+    thresholds: tuple[tuple[str, float], ...] = ()  # override the profile's (rules/profiles.toml)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def target_for(self, url: str) -> Target:
@@ -158,9 +163,33 @@ class _Checker:
         vendors = tuple(self._vendor(v, i) for i, v in enumerate(self._tables(data, "vendors")))
         cookies = tuple(self._cookie(c, i) for i, c in enumerate(self._tables(data, "cookies")))
         targets = tuple(self._target(t, i) for i, t in enumerate(self._tables(data, "targets")))
-        known = {"profiles", "privacy_policy", "vendors", "cookies", "targets"}
+        for key in ("essential_cookies", "policy_sections"):
+            if not _is_list_of(data.get(key, []), str):
+                raise self.fail(key, "must be a list of strings")
+        thresholds = data.get("thresholds", {})
+        if not isinstance(thresholds, dict):
+            raise self.fail("thresholds", "must be a table ([thresholds])")
+        for key, value in thresholds.items():
+            if key not in THRESHOLDS:
+                raise self.fail(
+                    f"thresholds.{key}", f"unknown threshold: choose from {', '.join(THRESHOLDS)}"
+                )
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise self.fail(f"thresholds.{key}", "must be a number, 0 or more")
+        known = {"profiles", "privacy_policy", "vendors", "cookies", "targets", *OPTIONAL_KEYS}
         extra = {k: v for k, v in data.items() if k not in known}
-        return Config(str(self.path), tuple(profiles), policy, vendors, cookies, targets, extra)
+        return Config(
+            str(self.path),
+            tuple(profiles),
+            policy,
+            vendors,
+            cookies,
+            targets,
+            tuple(data.get("essential_cookies", ())),
+            tuple(data.get("policy_sections", ())),
+            tuple(thresholds.items()),
+            extra,
+        )
 
     def _tables(self, data: dict[str, Any], name: str) -> list[dict[str, Any]]:
         tables = data.get(name, [])

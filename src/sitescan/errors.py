@@ -6,4 +6,5 @@ class SitescanError(Exception):
 
 
 EXIT_OK = 0
+EXIT_FINDINGS = 1  # findings at or above --fail-on
 EXIT_ERROR = 2

@@ -6,18 +6,53 @@ what static files cannot express: response headers such as ``Set-Cookie``, redir
 delays and pixel bodies. Requests reach it through Chromium's ``--host-resolver-rules``, so the
 browser keeps the real host names in ``Host`` and SNI; one certificate, signed by a throw-away CA,
 names every host of the tree.
+
+TLS variants (for the TLS probe and its rules) are planted per host in ``routes.toml``, all on the one
+HTTPS port: the server reads the SNI name from the ClientHello before the handshake and picks that
+host's TLS context (certificate and protocol versions), so one ``--connect-to`` rule still serves all::
+
+    [tls]
+    defaults = "strict"          # every HTTPS answer carries Strict-Transport-Security:
+                                 # max-age=31536000 and every http:// request answers 301 to https://.
+                                 # "plain" (the default): no HSTS header, http:// served like https://
+                                 # (tests and sites that use plain-HTTP pages rely on that).
+
+    [[tls.host]]
+    host = "legacy.example.com"
+    min_version = "TLSv1"        # also accept TLS 1.0 and 1.1 (default "TLSv1.2"); max_version likewise
+    [[tls.host]]
+    host = "expired.example.com"
+    expires_in_days = -1         # its own certificate, expiring this many days after the internet
+                                 # started (negative: already expired); see ``LoopbackInternet.clock``
+    [[tls.host]]
+    host = "wrong.example.com"
+    names = ["other.example.org"]  # its own certificate, naming these hosts instead
+    [[tls.host]]
+    host = "nohsts.example.com"
+    hsts = false                 # no header; true: max-age=31536000; a string: the value ("max-age=300")
+    redirect_http = false        # http:// served as is (true: 301 to https:// even without "strict")
+
+The first tree (in ``roots`` order) whose ``[tls]`` sets ``defaults`` decides for the whole internet;
+a host's ``[[tls.host]]`` entry, from the first tree that has one, overrides it. The default HTTPS
+context accepts TLS 1.2 and 1.3 only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
+import socket
 import ssl
 import threading
 import time
 import tomllib
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import trustme
@@ -26,6 +61,16 @@ import trustme
 PIXEL_GIF = bytes.fromhex(
     "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
 )
+STRICT_HSTS = "max-age=31536000"
+CA_ORGANIZATION = "sitescan loopback CA"  # the throw-away CA's subject: what certificates name as issuer
+LEAF_ORGANIZATION = "sitescan loopback"
+TLS_VERSIONS = {
+    "TLSv1": ssl.TLSVersion.TLSv1,
+    "TLSv1.1": ssl.TLSVersion.TLSv1_1,
+    "TLSv1.2": ssl.TLSVersion.TLSv1_2,
+    "TLSv1.3": ssl.TLSVersion.TLSv1_3,
+}
+TlsDefaults = Literal["plain", "strict"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +97,55 @@ class ServedRequest:
     path: str
     headers: dict[str, str]  # names in lower case
     body: bytes
+
+
+@dataclass(frozen=True)
+class TlsVariant:
+    """How one host's HTTPS differs from the default (a ``[[tls.host]]`` entry of routes.toml)."""
+
+    host: str
+    min_version: str = "TLSv1.2"
+    max_version: str = "TLSv1.3"
+    expires_in_days: float | None = None  # None: the shared, long-lived certificate (unless ``names``)
+    names: tuple[str, ...] = ()  # the certificate names these hosts instead of ``host``
+    hsts: str | bool | None = None  # False: no header; a string: its value; None: the tree's default
+    redirect_http: bool | None = None  # None: the tree's default
+
+    @property
+    def own_certificate(self) -> bool:
+        return self.expires_in_days is not None or bool(self.names)
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    defaults: TlsDefaults | None = None  # None: this tree does not say
+    hosts: dict[str, TlsVariant] = field(default_factory=dict)
+
+
+def load_tls(root: Path) -> TlsSettings:
+    routes_file = root / "routes.toml"
+    if not routes_file.exists():
+        return TlsSettings()
+    table: dict[str, Any] = tomllib.loads(routes_file.read_text(encoding="utf-8")).get("tls", {})
+    defaults = table.get("defaults")
+    if defaults not in (None, "plain", "strict"):
+        raise ValueError(f'{routes_file}: [tls] defaults must be "plain" or "strict", not {defaults!r}')
+    hosts: dict[str, TlsVariant] = {}
+    for entry in table.get("host", []):
+        variant = TlsVariant(
+            host=entry["host"].lower(),
+            min_version=entry.get("min_version", "TLSv1.2"),
+            max_version=entry.get("max_version", "TLSv1.3"),
+            expires_in_days=entry.get("expires_in_days"),
+            names=tuple(entry.get("names", ())),
+            hsts=entry.get("hsts"),
+            redirect_http=entry.get("redirect_http"),
+        )
+        for version in (variant.min_version, variant.max_version):
+            if version not in TLS_VERSIONS:
+                raise ValueError(f"{routes_file}: unknown TLS version {version!r} for {variant.host}")
+        hosts[variant.host] = variant
+    return TlsSettings(defaults, hosts)
 
 
 def load_routes(root: Path) -> dict[tuple[str, str], Route]:
@@ -92,28 +186,42 @@ class LoopbackInternet:
         self.routes = {
             key: route for root in reversed(self.roots) for key, route in load_routes(root).items()
         }
+        tls = [load_tls(root) for root in self.roots]
+        self.tls_defaults: TlsDefaults = next((t.defaults for t in tls if t.defaults), "plain")
+        self.tls_variants = {host: v for t in reversed(tls) for host, v in t.hosts.items()}
         self.hosts = sorted(
             {p.name for root in self.roots for p in root.iterdir() if p.is_dir()}
             | {host for host, _ in self.routes}
+            | set(self.tls_variants)
             | set(self.extra_hosts)
         )
-        self.ca = trustme.CA()
+        # What certificate lifetimes count from (whole seconds, as in a certificate): tests compare
+        # the probe's days_left against it.
+        self.clock = datetime.now(UTC).replace(microsecond=0)
+        self.ca = trustme.CA(organization_name=CA_ORGANIZATION)
         self._servers: list[ThreadingHTTPServer] = []
         self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> LoopbackInternet:
         handler = _make_handler(self)
-        http_server = ThreadingHTTPServer(("127.0.0.1", self.http_port), handler)
-        https_server = ThreadingHTTPServer(("127.0.0.1", self.https_port), handler)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        http_server = _HttpServer(("127.0.0.1", self.http_port), handler)
         # Like most servers, it presents its certificate, not the root that signed it.
-        self.ca.issue_cert(*self.hosts).configure_cert(context)
-        https_server.socket = context.wrap_socket(https_server.socket, server_side=True)
-        https_server.is_https = True  # type: ignore[attr-defined]
+        shared = self.ca.issue_cert(*self.hosts, organization_name=LEAF_ORGANIZATION)
+        default = self._tls_context(shared, TlsVariant(host=""))
+        contexts = {
+            host: self._tls_context(
+                self._certificate(variant) if variant.own_certificate else shared, variant
+            )
+            for host, variant in self.tls_variants.items()
+        }
+        https_server = _HttpsServer(
+            ("127.0.0.1", self.https_port), handler, lambda name: contexts.get(name or "", default)
+        )
         for server in (http_server, https_server):
             server.daemon_threads = True
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # a short poll: stop() (server.shutdown) waits up to one poll interval per server
+            threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         self._servers = [http_server, https_server]
         self.http_port = http_server.server_address[1]
         self.https_port = https_server.server_address[1]
@@ -140,9 +248,125 @@ class LoopbackInternet:
         self.ca.cert_pem.write_to_path(str(path))
         return path
 
+    # -- TLS variants ----------------------------------------------------------------------------
+    def hsts_for(self, host: str) -> str | None:
+        """The Strict-Transport-Security value ``host`` sends over HTTPS (None: no header)."""
+        variant = self.tls_variants.get(host)
+        if variant is not None and variant.hsts is not None:
+            return variant.hsts if isinstance(variant.hsts, str) else (STRICT_HSTS if variant.hsts else None)
+        return STRICT_HSTS if self.tls_defaults == "strict" else None
+
+    def redirects_http(self, host: str) -> bool:
+        variant = self.tls_variants.get(host)
+        if variant is not None and variant.redirect_http is not None:
+            return variant.redirect_http
+        return self.tls_defaults == "strict"
+
+    def _certificate(self, variant: TlsVariant) -> trustme.LeafCert:
+        not_after = None
+        if variant.expires_in_days is not None:
+            not_after = self.clock + timedelta(days=variant.expires_in_days)
+        # not_before well before not_after, so an expired certificate is still well-formed
+        not_before = min(self.clock, not_after or self.clock) - timedelta(days=30)
+        names = variant.names or (variant.host,)
+        return self.ca.issue_cert(
+            *names,
+            common_name=names[0],
+            organization_name=LEAF_ORGANIZATION,
+            not_before=not_before,
+            not_after=not_after,
+        )
+
+    @staticmethod
+    def _tls_context(certificate: trustme.LeafCert, variant: TlsVariant) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        low, high = TLS_VERSIONS[variant.min_version], TLS_VERSIONS[variant.max_version]
+        with warnings.catch_warnings():  # TLSVersion.TLSv1 and TLSv1_1 are deprecated: that is the point
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version, context.maximum_version = low, high
+        if low < ssl.TLSVersion.TLSv1_2:
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0 / 1.1 otherwise
+        certificate.configure_cert(context)
+        return context
+
     def _record(self, request: ServedRequest) -> None:
         with self._lock:
             self.served.append(request)
+
+
+class _HttpServer(ThreadingHTTPServer):
+    # socketserver's backlog of 5 drops the SYNs of a burst of connections (a browser opening a page,
+    # the TLS probe's threads): the client retries only a second later.
+    request_queue_size = 128
+    daemon_threads = True
+
+
+class _HttpsServer(_HttpServer):
+    """HTTPS on one port for every host: the TLS context is chosen by the ClientHello's SNI name, and
+    the handshake runs in the request's thread (an idle or failing client holds up no one else)."""
+
+    is_https = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        choose: Callable[[str | None], ssl.SSLContext],
+    ) -> None:
+        super().__init__(address, handler)
+        self.choose = choose
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            # Like production servers: no Nagle delay between the TLS 1.3 session tickets and the answer.
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            request.settimeout(30)
+            name = _peek_server_name(request)
+            request.settimeout(None)
+            tls = self.choose(name).wrap_socket(request, server_side=True)
+        except (OSError, ValueError):
+            return  # a refused handshake (a probe trying TLS 1.0) or a client that left: not our error
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                tls.shutdown(socket.SHUT_WR)
+            tls.close()
+
+
+def _peek_server_name(sock: socket.socket) -> str | None:
+    """The SNI host name of the ClientHello waiting on ``sock``, read without consuming it."""
+    data = b""
+    for _ in range(100):
+        data = sock.recv(16389, socket.MSG_PEEK)
+        if not data or data[0] != 0x16:  # closed, or not a TLS handshake record
+            return None
+        if len(data) >= 5 and len(data) >= 5 + int.from_bytes(data[3:5], "big"):
+            break
+        time.sleep(0.01)  # the rest of the record is still on its way
+    return _server_name(data[5:])
+
+
+def _server_name(hello: bytes) -> str | None:
+    try:
+        if hello[0] != 0x01:  # not a ClientHello
+            return None
+        at = 4 + 2 + 32  # handshake header, client version, random
+        at += 1 + hello[at]  # session id
+        at += 2 + int.from_bytes(hello[at : at + 2], "big")  # cipher suites
+        at += 1 + hello[at]  # compression methods
+        end = at + 2 + int.from_bytes(hello[at : at + 2], "big")
+        at += 2
+        while at + 4 <= end:
+            kind = int.from_bytes(hello[at : at + 2], "big")
+            size = int.from_bytes(hello[at + 2 : at + 4], "big")
+            if kind == 0:  # server_name: list length, name type (0: host name), name length, name
+                length = int.from_bytes(hello[at + 7 : at + 9], "big")
+                return hello[at + 9 : at + 9 + length].decode("ascii").lower()
+            at += 4 + size
+    except (IndexError, UnicodeDecodeError):
+        pass
+    return None
 
 
 def _make_handler(internet: LoopbackInternet) -> type[BaseHTTPRequestHandler]:
@@ -170,11 +394,17 @@ def _make_handler(internet: LoopbackInternet) -> type[BaseHTTPRequestHandler]:
             headers = {name.lower(): value for name, value in self.headers.items()}
             internet._record(ServedRequest(scheme, host, self.command, self.path, headers, body))
             route = internet.routes.get((host, path))
-            if route and route.delay:
-                time.sleep(route.delay)
-            status, headers, payload = _response_for(internet.roots, host, path, route)
+            if scheme == "http" and internet.redirects_http(host):
+                status, answer, payload = 301, [("Location", f"https://{host}{self.path}")], b""
+            else:
+                if route and route.delay:
+                    time.sleep(route.delay)
+                status, answer, payload = _response_for(internet.roots, host, path, route)
+            hsts = internet.hsts_for(host) if scheme == "https" else None
+            if hsts and not any(name.lower() == "strict-transport-security" for name, _ in answer):
+                answer.append(("Strict-Transport-Security", hsts))
             self.send_response(status)
-            for name, value in headers:
+            for name, value in answer:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("Cache-Control", "no-store")

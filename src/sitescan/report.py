@@ -1,20 +1,37 @@
-"""The report: the catalogue plus the scan's context, in the shape of ``report.json`` (contract v1)."""
+"""The report: the catalogue, the findings of the rules and the scan's context, in the shape of
+``report.json`` (contract v1)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from sitescan.artifacts import ScanArtifacts
 from sitescan.catalogue import REPORT_SCHEMA, build_catalogue
+from sitescan.checks.engine import SEVERITIES, Evidence, profile, run_checks
+from sitescan.checks.facts import html_pages, privacy_link
 from sitescan.classify import Classifier
+from sitescan.config import Config
 
-SEVERITIES = ("critical", "high", "medium", "low")
-DEFAULT_PROFILES = ("canada",)
+FAIL_ON = (*SEVERITIES, "never")
+DEFAULT_FAIL_ON = "high"
 
 
-def build_report(artifacts: ScanArtifacts, classifier: Classifier | None = None) -> dict[str, Any]:
+def build_report(
+    artifacts: ScanArtifacts,
+    config: Config | None = None,
+    profiles: Sequence[str] = (),
+    fail_on: str = DEFAULT_FAIL_ON,
+    classifier: Classifier | None = None,
+) -> dict[str, Any]:
+    """``profiles``: the command line's, else the config's, else the default (canada)."""
+    config = config or Config()
+    classifier = classifier or Classifier.bundled()
     catalogue = build_catalogue(artifacts, classifier)
-    findings: list[dict[str, Any]] = []
+    chosen = profile(profiles or config.profiles, config.thresholds)
+    evidence = Evidence(config, chosen, classifier, artifacts, catalogue)
+    ran, findings = run_checks(evidence, "site")
     complete = not artifacts.interrupted
     return {
         "schema": REPORT_SCHEMA,
@@ -22,7 +39,7 @@ def build_report(artifacts: ScanArtifacts, classifier: Classifier | None = None)
         "targets": list(artifacts.targets),
         "started": artifacts.started,
         "finished": artifacts.finished,
-        "profiles": artifacts.settings.get("profiles") or list(DEFAULT_PROFILES),
+        "profiles": list(chosen.names),
         "pages": catalogue["pages"],
         "cookies": catalogue["cookies"],
         "blocked_cookies": catalogue["blocked_cookies"],
@@ -32,9 +49,8 @@ def build_report(artifacts: ScanArtifacts, classifier: Classifier | None = None)
         "frames": catalogue["frames"],
         "requests": catalogue["requests"],
         "consent": catalogue["consent"],
-        # Filled by the TLS probe and the link checks.
-        "tls": [],
-        "links": [],
+        "tls": [dataclasses.asdict(record) for record in artifacts.tls],
+        "links": _links(evidence),
         "findings": findings,
         "scan": {
             "browser": artifacts.browser,
@@ -42,15 +58,50 @@ def build_report(artifacts: ScanArtifacts, classifier: Classifier | None = None)
             "sitemaps": list(artifacts.sitemaps),
             "notes": list(artifacts.notes),
             "complete": complete,
-            "checks": [],  # the rule ids that ran; none yet: this report is a catalogue
+            "checks": ran,
+            "config": config.source,
         },
-        "summary": {
-            "pages": len(catalogue["pages"]),
-            "cookies": len(catalogue["cookies"]),
-            "third_parties": len(catalogue["third_parties"]),
-            "beacons": len(catalogue["beacons"]),
-            "findings": {severity: 0 for severity in SEVERITIES},
-            # A partial scan never looks clean.
-            "verdict": "pass" if complete and not findings else "fail",
-        },
+        "summary": summarise(catalogue, findings, complete, fail_on),
     }
+
+
+def summarise(
+    catalogue: dict[str, Any], findings: list[dict[str, Any]], complete: bool, fail_on: str
+) -> dict[str, Any]:
+    counts = {severity: 0 for severity in SEVERITIES}
+    for finding in findings:
+        if not finding["baselined"]:
+            counts[finding["severity"]] += 1
+    return {
+        "pages": len(catalogue.get("pages", [])),
+        "cookies": len(catalogue.get("cookies", [])),
+        "third_parties": len(catalogue.get("third_parties", [])),
+        "beacons": len(catalogue.get("beacons", [])),
+        "findings": counts,
+        "fail_on": fail_on,
+        # A partial scan never looks clean.
+        "verdict": "pass" if complete and not failing(findings, fail_on) else "fail",
+    }
+
+
+def failing(findings: list[dict[str, Any]], fail_on: str) -> list[dict[str, Any]]:
+    """The findings at or above ``fail_on`` that no baseline accepts."""
+    if fail_on == "never":
+        return []
+    limit = SEVERITIES.index(fail_on)  # type: ignore[arg-type]
+    return [f for f in findings if not f["baselined"] and SEVERITIES.index(f["severity"]) <= limit]
+
+
+def _links(evidence: Evidence) -> list[dict[str, Any]]:
+    """Per HTML page: its privacy-policy link, and for a policy page the contact it shows."""
+    rows = []
+    for visit in html_pages(evidence):
+        rows.append(
+            {
+                "page": visit.url,
+                "privacy": privacy_link(evidence, visit),
+                "unsubscribe": None,  # e-mails only (sitescan email)
+                "contact": visit.policy.emails[0] if visit.policy and visit.policy.emails else None,
+            }
+        )
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.async_api import async_playwright
 
 from sitescan import __version__
-from sitescan.artifacts import PageVisit, Phase, ScanArtifacts
+from sitescan.artifacts import PageVisit, Phase, ScanArtifacts, TlsRecord
 from sitescan.browser import (
     BrowserSettings,
     chromium_major_version,
@@ -26,6 +27,7 @@ from sitescan.collect import sitemap
 from sitescan.collect.autoconsent import Bundle
 from sitescan.collect.consent import Choice, Screenshots, consent_step, handed_over_step
 from sitescan.collect.crawl import CrawlSettings, Frontier, crawl_phase
+from sitescan.collect.tls import probe_tls
 from sitescan.config import Config, ConsentHandOver, Target
 from sitescan.fetch import Fetcher
 from sitescan.urls import origin_of, url_site
@@ -54,6 +56,7 @@ class ScanOptions:
     consent: ConsentMode = "both"
     gpc: bool = False
     autoconsent: Bundle | None = None  # autoconsent's rules, after sitescan's own
+    profiles: tuple[str, ...] = ()  # --profile; none: the config's, else canada
     screenshot_dir: Path | None = None
     har_dir: Path | None = None  # a HAR file per phase (and group of start URLs) goes here
 
@@ -90,6 +93,7 @@ class ScanProgress:
     sitemaps: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     browser: str = ""
+    tls: list[TlsRecord] = field(default_factory=list)
     started: str = field(default_factory=lambda: _now())
 
 
@@ -132,6 +136,7 @@ async def run_scan(
                     record,
                     consent=look,
                     look_on=frozenset(start_urls),
+                    privacy_policy=options.config.privacy_policy,
                 )
             crawled = [(v.url, v.depth) for v in progress.visits[first_visit:]]
             banner = any(v.consent and v.consent.platform for v in progress.visits[first_visit:])
@@ -174,6 +179,7 @@ async def run_scan(
                         consent=step,
                         choice_urls=tuple(_with_params(u, handover) for u in start_urls) if choice else (),
                     )
+    await asyncio.to_thread(probe_site_tls, options, progress)
 
 
 def _with_params(url: str, handover: ConsentHandOver | None) -> str:
@@ -183,6 +189,20 @@ def _with_params(url: str, handover: ConsentHandOver | None) -> str:
     parts = urlsplit(url)
     query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), *handover.url_params])
     return urlunsplit(parts._replace(query=query))
+
+
+def probe_site_tls(options: ScanOptions, progress: ScanProgress) -> None:
+    """The TLS probe, outside the browser, of every HTTPS host whose pages were scanned."""
+    hosts = sorted(
+        {
+            (parts.hostname, parts.port or 443)
+            for visit in progress.visits
+            if (parts := urlsplit(visit.final_url or visit.url)).scheme == "https" and parts.hostname
+        }
+    )
+    progress.tls = list(
+        probe_tls(hosts, options.browser.network, options.browser.ca_cert, timeout=options.crawl.timeout)
+    )
 
 
 def _seed_from_sitemaps(
@@ -220,7 +240,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "device": options.browser.device,
             "webview": options.browser.webview,
             "config": options.config.source,
-            "profiles": list(options.config.profiles),
+            "profiles": list(options.profiles or options.config.profiles),
             "consent": options.consent,
             "gpc": options.gpc,
             "autoconsent": options.autoconsent.version if options.autoconsent else None,
@@ -228,6 +248,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
         visits=tuple(progress.visits),
         sitemaps=tuple(progress.sitemaps),
         notes=tuple(progress.notes),
+        tls=tuple(progress.tls),
         interrupted=interrupted,
     )
 

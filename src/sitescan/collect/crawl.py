@@ -44,8 +44,13 @@ class Frontier:
     queued: set[str] = field(default_factory=set)
     dispatched: int = 0
 
-    def add(self, url: str, depth: int, from_sitemap: bool = False, forced: bool = False) -> None:
-        """Queue ``url`` as written (less its fragment) unless its normal form was queued before."""
+    def add(
+        self, url: str, depth: int, from_sitemap: bool = False, forced: bool = False, first: bool = False
+    ) -> None:
+        """Queue ``url`` as written (less its fragment) unless its normal form was queued before.
+
+        ``forced`` skips the site, depth and pattern limits (start URLs, the privacy policy); ``first``
+        puts it at the head of the queue (the privacy policy is visited even on a short crawl)."""
         url = url.split("#", 1)[0]
         key = normalise(url)
         if key in self.queued or not url.startswith(("http://", "https://")):
@@ -58,7 +63,10 @@ class Frontier:
             if SKIPPED_EXTENSIONS.search(url.split("?", 1)[0]):
                 return  # a resource the pages load, not a page
         self.queued.add(key)
-        self.queue.append((url, depth, from_sitemap))
+        if first:
+            self.queue.appendleft((url, depth, from_sitemap))
+        else:
+            self.queue.append((url, depth, from_sitemap))
 
     def next(self) -> tuple[str, int, bool] | None:
         if not self.queue or self.dispatched >= self.settings.max_pages:
@@ -77,12 +85,14 @@ async def crawl_phase(
     consent: ConsentStep | None = None,
     choice_urls: tuple[str, ...] = (),
     look_on: frozenset[str] = frozenset(),
+    privacy_policy: str | None = None,
 ) -> None:
     """Visit the frontier's URLs with ``settings.concurrency`` tabs of one browser context.
 
     ``consent`` runs first on each of ``choice_urls``, one after another (the visitor takes a choice on
     the banner, and the crawl then goes on in that state), and during the regular visits of ``look_on``
-    (where the banner is only looked for)."""
+    (where the banner is only looked for). When links are followed, the pages linked as the privacy
+    policy (and the configured ``privacy_policy``) are visited next, wherever they are."""
     collectors: dict[Page, PageCollector] = {}
 
     def report(source: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
@@ -97,6 +107,12 @@ async def crawl_phase(
         collector = await PageCollector.open(context, phase, first_tab if index == 0 else None)
         collectors[collector.page] = collector
 
+    policy_urls: set[str] = set()  # shared by the tabs: these pages are read in detail
+    for collector in collectors.values():
+        collector.policy_urls = policy_urls
+    if privacy_policy and follow_links:
+        policy_urls.add(normalise(privacy_policy))
+        frontier.add(privacy_policy, 1, forced=True)
     # What is in the jar before the first page (cookies an app handed over) is no page's doing.
     first = next(iter(collectors.values()))
     jar: JarFingerprint = await first.jar_fingerprint()
@@ -127,6 +143,9 @@ async def crawl_phase(
                     visit = replace(visit, found_in_sitemap=True)
                 on_visit(visit)
                 if follow_links and not visit.error and url_site(visit.final_url or url) in frontier.sites:
+                    for privacy in visit.privacy_links:
+                        policy_urls.add(normalise(privacy.url))
+                        frontier.add(privacy.url, depth + 1, forced=True, first=True)
                     for link in visit.links:
                         frontier.add(link, depth + 1)
             finally:

@@ -28,11 +28,13 @@ from sitescan.artifacts import (
     ConsentRecord,
     CookieRecord,
     FrameRecord,
+    MixedContentRecord,
     PageVisit,
     Phase,
     RequestRecord,
     StorageRecord,
 )
+from sitescan.collect.document import looks_like_policy, read_document
 from sitescan.urls import host_of, normalise, origin_of
 
 INSTRUMENT_JS = files("sitescan.collect").joinpath("instrument.js").read_text(encoding="utf-8")
@@ -139,11 +141,26 @@ class _Observer:
     pending_extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     script_cookies: list[_ScriptCookie] = field(default_factory=list)
     beacon_calls: list[BeaconRecord] = field(default_factory=list)
+    mixed_content: list[MixedContentRecord] = field(default_factory=list)
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
 
     # -- DevTools protocol events ----------------------------------------------------------------
+    def on_issue(self, event: dict[str, Any]) -> None:
+        """The browser's own mixed-content report: it also names the http:// requests it upgraded to
+        https:// or blocked, which the network events show upgraded or not at all."""
+        details = event.get("issue", {}).get("details", {}).get("mixedContentIssueDetails")
+        if details:
+            self.mixed_content.append(
+                MixedContentRecord(
+                    details.get("insecureURL", ""),
+                    details.get("resolutionStatus", ""),
+                    details.get("resourceType"),
+                    details.get("mainResourceURL"),
+                )
+            )
+
     def on_request(self, event: dict[str, Any]) -> None:
         request_id = event["requestId"]
         url = event["request"]["url"]
@@ -275,6 +292,8 @@ class PageCollector:
         self.cdp = cdp
         self.phase = phase
         self.observer = _Observer()
+        # Normal forms of the pages linked as the privacy policy: read in detail when visited.
+        self.policy_urls: set[str] = set()
 
     @classmethod
     async def open(cls, context: BrowserContext, phase: Phase, page: Page | None = None) -> PageCollector:
@@ -288,10 +307,12 @@ class PageCollector:
             "Network.loadingFinished": lambda e: collector.observer.on_finished(e),
             "Network.loadingFailed": lambda e: collector.observer.on_failed(e),
             "Network.responseReceivedExtraInfo": lambda e: collector.observer.on_response_extra(e),
+            "Audits.issueAdded": lambda e: collector.observer.on_issue(e),
         }
         for event, handler in handlers.items():
             cdp.on(event, handler)
         await cdp.send("Network.enable")
+        await cdp.send("Audits.enable")
         return collector
 
     async def visit(
@@ -330,6 +351,11 @@ class PageCollector:
             )
         snapshot = await self._snapshot() if is_html else _FrameSnapshot()
         frames = self._frames() if is_html else ()
+        shown_at = document.url if document else url
+        policy_page = normalise(shown_at) in self.policy_urls or looks_like_policy(shown_at)
+        privacy_links, forms, policy = (
+            await read_document(self.page, policy_page) if is_html else ((), (), None)
+        )
         # Leave the page the way a visitor does, so beacons sent on pagehide/unload are seen.
         await self._leave()
         jar = await self._jar()
@@ -359,6 +385,10 @@ class PageCollector:
             frames=frames,
             beacons=self._beacons(snapshot),
             links=tuple(dict.fromkeys(links)),
+            mixed_content=tuple(dict.fromkeys(self.observer.mixed_content)),
+            privacy_links=privacy_links,
+            forms=forms,
+            policy=policy,
             consent=consent_record,
         )
         return visit, jar_after

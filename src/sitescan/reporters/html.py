@@ -10,6 +10,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from sitescan.checks.engine import rule_catalogue
+
 _ENVIRONMENT = Environment(
     loader=FileSystemLoader(str(files("sitescan.report_templates"))),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -23,7 +25,10 @@ def write(report: dict[str, Any], out_dir: Path) -> Path:
     styles = _ENVIRONMENT.loader.get_source(_ENVIRONMENT, "report.css")[0]  # type: ignore[union-attr]
     path = out_dir / "report.html"
     images = {shot: _data_url(out_dir / shot) for shot in report["consent"]["screenshots"]}
-    path.write_text(template.render(report=report, styles=styles, images=images), encoding="utf-8")
+    # The rules' rationale and remediation, to show beside their findings (the report names the rule only).
+    path.write_text(
+        template.render(report=report, styles=styles, images=images, rules=rule_catalogue()), encoding="utf-8"
+    )
     return path
 
 
