@@ -415,7 +415,13 @@ def scan(
 
 @cli.command()
 @click.argument("scan_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--profile", "profiles", multiple=True, type=click.Choice(known_profiles()), help="Profile(s).")
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    type=click.Choice(known_profiles()),
+    help="Laws to hold the scan to (repeatable; default: the config's profiles, else canada).",
+)
 @click.option(
     "--config",
     "config_path",

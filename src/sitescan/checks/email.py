@@ -22,7 +22,7 @@ ONE_CLICK = "list-unsubscribe=one-click"  # RFC 8058 s. 3.1: the List-Unsubscrib
 
 
 def _messages(evidence: Evidence) -> Iterator[EmailMessage]:
-    return (message for message in evidence.emails if isinstance(message, EmailMessage))
+    return iter(evidence.emails)
 
 
 def _link(link: EmailLink | None) -> dict[str, Any] | None:

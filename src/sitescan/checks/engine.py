@@ -16,7 +16,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Literal
 
-from sitescan.artifacts import ScanArtifacts
+from sitescan.artifacts import EmailMessage, ScanArtifacts
 from sitescan.classify import Classifier
 from sitescan.config import Config
 from sitescan.errors import SitescanError
@@ -69,7 +69,7 @@ class Evidence:
     classifier: Classifier
     artifacts: ScanArtifacts | None = None
     catalogue: dict[str, Any] = field(default_factory=dict)  # the report's classified tables
-    emails: tuple[Any, ...] = ()  # EmailMessage records (sitescan email)
+    emails: tuple[EmailMessage, ...] = ()  # sitescan email
 
 
 Check = Callable[[Evidence], Iterable[Hit]]
