@@ -20,7 +20,7 @@ from sitescan.artifacts import PageVisit, ScanArtifacts
 from sitescan.browser import BrowserSettings
 from sitescan.checks.engine import RuleMeta, known_profiles, rule_catalogue
 from sitescan.collect.autoconsent import PINNED_VERSION, find_bundle, install
-from sitescan.collect.crawl import CrawlSettings
+from sitescan.collect.crawl import CrawlSettings, CrawlState
 from sitescan.config import load_config
 from sitescan.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SitescanError
 from sitescan.netmap import ConnectTo, NetworkMap
@@ -38,24 +38,38 @@ def fail(message: str) -> NoReturn:
 
 
 class Progress:
-    """One line per page load in logs; a single updating line on a terminal. Loads are counted per
-    phase: how many pages a crawl finds is not known in advance."""
+    """On a terminal, one updating bar per phase: pages done of those found so far, and in flight. In
+    logs (not a terminal), one plain line per page load. How many pages a crawl finds is known only as
+    it goes, so the bar's total grows."""
+
+    BAR = 24
 
     def __init__(self) -> None:
         self.count = 0
         self.per_phase: dict[str, int] = {}
         self.tty = sys.stderr.isatty()
+        self.last_url = ""
+        self.shown_phase: str | None = None
 
-    def __call__(self, visit: PageVisit) -> None:
+    def visit(self, visit: PageVisit) -> None:
         self.count += 1
         self.per_phase[visit.phase] = number = self.per_phase.get(visit.phase, 0) + 1
         outcome = visit.error or (str(visit.status) if visit.status else "no response")
-        line = f"[{visit.phase} #{number}] {visit.url} {outcome} ({visit.duration:.1f}s)"
-        if self.tty:
-            width = 100
-            click.echo("\r" + line[:width].ljust(width), nl=False, err=True)
-        else:
-            click.echo(line, err=True)
+        self.last_url = visit.url
+        if not self.tty:
+            click.echo(f"[{visit.phase} #{number}] {visit.url} {outcome} ({visit.duration:.1f}s)", err=True)
+
+    def state(self, state: CrawlState) -> None:
+        if not self.tty:
+            return
+        if self.shown_phase not in (None, state.phase):
+            click.echo("", err=True)  # keep the finished phase's bar on its own line
+        self.shown_phase = state.phase
+        filled = round(self.BAR * state.done / state.found) if state.found else 0
+        bar = "#" * filled + "-" * (self.BAR - filled)
+        counts = f"{state.done}/{state.found} pages, {state.in_flight} in flight"
+        line = f"{state.phase:14} [{bar}] {counts}  {self.last_url}"
+        click.echo("\r" + line[:110].ljust(110), nl=False, err=True)
 
     def done(self) -> None:
         if self.tty and self.count:
@@ -221,7 +235,7 @@ async def _scan_until_interrupted(options: ScanOptions, progress: ScanProgress, 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop)
     try:
-        await run_scan(options, progress, display)
+        await run_scan(options, progress, display.visit, display.state)
     except (asyncio.CancelledError, PlaywrightError):
         if not stopped:
             raise

@@ -26,7 +26,7 @@ from sitescan.browser import (
 from sitescan.collect import sitemap
 from sitescan.collect.autoconsent import Bundle
 from sitescan.collect.consent import Choice, Screenshots, consent_step, handed_over_step
-from sitescan.collect.crawl import CrawlSettings, Frontier, crawl_phase
+from sitescan.collect.crawl import CrawlSettings, CrawlState, Frontier, crawl_phase
 from sitescan.collect.tls import probe_tls
 from sitescan.config import Config, ConsentHandOver, Target
 from sitescan.fetch import Fetcher
@@ -98,7 +98,10 @@ class ScanProgress:
 
 
 async def run_scan(
-    options: ScanOptions, progress: ScanProgress, on_visit: Callable[[PageVisit], None] = lambda v: None
+    options: ScanOptions,
+    progress: ScanProgress,
+    on_visit: Callable[[PageVisit], None] = lambda v: None,
+    on_state: Callable[[CrawlState], None] = lambda s: None,
 ) -> None:
     """Per group of start URLs: crawl before any consent, then revisit the same pages after each choice
     (and with Global Privacy Control), each phase in a fresh visitor profile."""
@@ -137,6 +140,7 @@ async def run_scan(
                     consent=look,
                     look_on=frozenset(start_urls),
                     privacy_policy=options.config.privacy_policy,
+                    on_state=on_state,
                 )
             crawled = [(v.url, v.depth) for v in progress.visits[first_visit:]]
             banner = any(v.consent and v.consent.platform for v in progress.visits[first_visit:])
@@ -178,6 +182,7 @@ async def run_scan(
                         follow_links=False,
                         consent=step,
                         choice_urls=tuple(_with_params(u, handover) for u in start_urls) if choice else (),
+                        on_state=on_state,
                     )
     await asyncio.to_thread(probe_site_tls, options, progress)
 

@@ -34,6 +34,16 @@ class CrawlSettings:
         return not any(p.search(url) for p in self.exclude)
 
 
+@dataclass(frozen=True)
+class CrawlState:
+    """Where a phase's crawl stands, for progress displays."""
+
+    phase: Phase
+    done: int
+    in_flight: int
+    found: int  # pages known so far (capped at --max-pages): the crawl's total as far as it knows
+
+
 @dataclass
 class Frontier:
     """The URLs still to visit (breadth first), and the normal form of every URL ever queued."""
@@ -68,6 +78,10 @@ class Frontier:
         else:
             self.queue.append((url, depth, from_sitemap))
 
+    @property
+    def known(self) -> int:
+        return min(len(self.queued), self.settings.max_pages)
+
     def next(self) -> tuple[str, int, bool] | None:
         if not self.queue or self.dispatched >= self.settings.max_pages:
             return None
@@ -86,6 +100,7 @@ async def crawl_phase(
     choice_urls: tuple[str, ...] = (),
     look_on: frozenset[str] = frozenset(),
     privacy_policy: str | None = None,
+    on_state: Callable[[CrawlState], None] = lambda state: None,
 ) -> None:
     """Visit the frontier's URLs with ``settings.concurrency`` tabs of one browser context.
 
@@ -121,10 +136,14 @@ async def crawl_phase(
         on_visit(visit)
 
     busy = 0
+    done = len(choice_urls)
     wake = asyncio.Event()
 
+    def report_state() -> None:
+        on_state(CrawlState(phase, done, busy, max(frontier.known, done + busy)))
+
     async def work(collector: PageCollector) -> None:
-        nonlocal jar, busy
+        nonlocal jar, busy, done
         while True:
             item = frontier.next()
             if item is None:
@@ -136,6 +155,7 @@ async def crawl_phase(
                 continue
             url, depth, from_sitemap = item
             busy += 1
+            report_state()
             try:
                 step = consent if url in look_on else None
                 visit, jar = await collector.visit(url, depth, settings.timeout, settings.settle, jar, step)
@@ -150,6 +170,8 @@ async def crawl_phase(
                         frontier.add(link, depth + 1)
             finally:
                 busy -= 1
+                done += 1
+                report_state()
                 wake.set()
 
     await asyncio.gather(*(work(c) for c in collectors.values()))
