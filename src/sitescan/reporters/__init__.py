@@ -6,8 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sitescan.reporters import html, json_report
+from sitescan.reporters import html, json_report, junit, markdown, sarif
 
 Writer = Callable[[dict[str, Any], Path], Path]
 
-WRITERS: dict[str, Writer] = {"json": json_report.write, "html": html.write}
+WRITERS: dict[str, Writer] = {
+    "json": json_report.write,
+    "html": html.write,
+    "junit": junit.write,
+    "sarif": sarif.write,
+    "md": markdown.write,
+}
