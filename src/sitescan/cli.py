@@ -17,6 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from sitescan import __version__
 from sitescan.artifacts import PageVisit, ScanArtifacts
+from sitescan.baseline import Baseline, load_baseline, write_baseline
 from sitescan.browser import BrowserSettings
 from sitescan.checks.engine import RuleMeta, known_profiles, rule_catalogue
 from sitescan.collect.autoconsent import PINNED_VERSION, find_bundle, install
@@ -156,6 +157,8 @@ def execute_scan(
     formats: tuple[str, ...],
     fail_on: str = DEFAULT_FAIL_ON,
     exit_zero: bool = False,
+    baseline: Baseline | None = None,
+    write_baseline_to: Path | None = None,
 ) -> int:
     """Scan, write the outputs (a partial report too, if interrupted), and return the exit code."""
     progress = ScanProgress()
@@ -168,12 +171,15 @@ def execute_scan(
     finally:
         display.done()
     artifacts = artifacts_from(options, progress, interrupted)
-    report = build_report(artifacts, options.config, options.profiles, fail_on)
+    report = build_report(artifacts, options.config, options.profiles, fail_on, baseline=baseline)
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts.write(out_dir / "artifacts.json")
     written = [WRITERS[name](report, out_dir) for name in formats]
+    if write_baseline_to is not None:
+        written.append(save_baseline(report, write_baseline_to))
     elapsed = time.monotonic() - started
     show_findings(report)
+    show_baseline(report, baseline)
     visits = len(progress.visits)
     click.echo(
         f"sitescan: {visits} page loads in {elapsed:.1f}s; {report['summary']['cookies']} cookies, "
@@ -199,8 +205,11 @@ def show_findings(report: dict[str, Any]) -> None:
     for finding in report["findings"]:
         where = f" {finding['url']}" if finding["url"] else ""
         phase = f" [{finding['phase']}]" if finding["phase"] else ""
+        accepted = " (baselined)" if finding["baselined"] else ""
         click.echo(
-            f"{finding['severity'].upper():8} {finding['rule']}{where}{phase}: {finding['subject']}", err=True
+            f"{finding['severity'].upper():8} {finding['rule']}{where}{phase}: {finding['subject']}"
+            + accepted,
+            err=True,
         )
     counts = report["summary"]["findings"]
     click.echo(
@@ -411,12 +420,25 @@ def main() -> None:
     help="Exit 1 when a finding is this severe or more.",
 )
 @click.option("--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Accepted findings (a sitescan-baseline.toml): they neither count nor fail.")  # fmt: skip
+@click.option("--write-baseline", "write_baseline_to", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, metavar="FILE",
+              help="Also write a baseline accepting every finding (edit each reason).")  # fmt: skip
 def scan(
-    urls: tuple[str, ...], out_dir: Path, formats: str, fail_on: str, exit_zero: bool, **settings: Any
+    urls: tuple[str, ...],
+    out_dir: Path,
+    formats: str,
+    fail_on: str,
+    exit_zero: bool,
+    baseline_path: Path | None,
+    write_baseline_to: Path | None,
+    **settings: Any,
 ) -> None:
     """Crawl URL(s) (default: the config's [[targets]]) in a real Chromium and catalogue what each page
     stores and contacts."""
     chosen = _formats(formats)
+    baseline = _baseline_option(baseline_path)  # a bad baseline stops the run before any browser starts
     screenshots, har = settings.pop("screenshots"), settings.pop("har")
     options = scan_options(
         urls,
@@ -424,7 +446,17 @@ def scan(
         har_dir=out_dir / "har" if har else None,
         **settings,
     )
-    sys.exit(execute_scan(options, out_dir, chosen, fail_on, exit_zero))
+    sys.exit(
+        execute_scan(
+            options,
+            out_dir,
+            chosen,
+            fail_on,
+            exit_zero,
+            baseline=baseline,
+            write_baseline_to=write_baseline_to,
+        )
+    )
 
 
 @cli.command()
@@ -448,6 +480,11 @@ def scan(
 @click.option("--format", "formats", default="html,json", show_default=True, help="Comma-separated outputs.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=DEFAULT_FAIL_ON, show_default=True)
 @click.option("--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Accepted findings (a sitescan-baseline.toml): they neither count nor fail.")  # fmt: skip
+@click.option("--write-baseline", "write_baseline_to", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, metavar="FILE",
+              help="Also write a baseline accepting every finding (edit each reason).")  # fmt: skip
 def check(
     scan_dir: Path,
     profiles: tuple[str, ...],
@@ -456,11 +493,14 @@ def check(
     formats: str,
     fail_on: str,
     exit_zero: bool,
+    baseline_path: Path | None = None,
+    write_baseline_to: Path | None = None,
 ) -> None:
     """Re-run the rules on a saved scan (its artifacts.json), with no browser: new rules, another
     profile, another config."""
     chosen = _formats(formats)
     source = scan_dir / "artifacts.json"
+    baseline = _baseline_option(baseline_path)
     try:
         config = load_config(config_path)
         if not source.is_file():
@@ -475,10 +515,13 @@ def check(
     out_dir.mkdir(parents=True, exist_ok=True)
     if out_dir.resolve() != scan_dir.resolve() and (scan_dir / "screenshots").is_dir():
         shutil.copytree(scan_dir / "screenshots", out_dir / "screenshots", dirs_exist_ok=True)
-    report = build_report(artifacts, config, profiles, fail_on)
+    report = build_report(artifacts, config, profiles, fail_on, baseline=baseline)
     for name in chosen:
         click.echo(str(WRITERS[name](report, out_dir)))
+    if write_baseline_to is not None:
+        click.echo(str(save_baseline(report, write_baseline_to)))
     show_findings(report)
+    show_baseline(report, baseline)
     sys.exit(EXIT_OK if exit_zero or not failing(report["findings"], fail_on) else EXIT_FINDINGS)
 
 
@@ -600,6 +643,8 @@ def autoconsent_install(version: str, registry: str | None) -> None:
     help="Exit 1 when a finding is at least this severe.",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 whatever the findings (after writing the report).")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Accepted findings (a sitescan-baseline.toml): they neither count nor fail.")  # fmt: skip
 def email_command(
     paths: tuple[Path, ...],
     out_dir: Path,
@@ -607,6 +652,7 @@ def email_command(
     config_path: Path | None,
     fail_on: str,
     exit_zero: bool,
+    baseline_path: Path | None = None,
 ) -> None:
     """Audit e-mail templates (.html) and messages (.eml; folders: every .eml and .html inside) for an
     unsubscribe link at the bottom, List-Unsubscribe, sender identification and http:// links."""
@@ -615,11 +661,14 @@ def email_command(
     from sitescan.checks.engine import SEVERITIES
     from sitescan.email_audit import audit_emails
 
+    baseline = _baseline_option(baseline_path)
     try:
         config = load_config(config_path)
         report = audit_emails(list(paths), profiles, config, fail_on)
     except SitescanError as error:
         fail(str(error))
+    if baseline is not None:
+        _apply_email_baseline(report, baseline, fail_on)
     path = out_dir / "report.json"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -638,5 +687,181 @@ def email_command(
         + f"): {report['summary']['verdict']}",
         err=True,
     )
+    show_baseline(report, baseline)
     click.echo(str(path))
     sys.exit(EXIT_FINDINGS if failing(findings, fail_on) and not exit_zero else EXIT_OK)
+
+
+# Baselines, diff and merge.
+
+
+def _baseline_option(path: Path | None) -> Baseline | None:
+    if path is None:
+        return None
+    try:
+        return load_baseline(path)
+    except SitescanError as error:
+        fail(str(error))
+
+
+def show_baseline(report: dict[str, Any], baseline: Baseline | None = None) -> None:
+    """What the baseline did, on stderr: one line per expired entry (it accepts nothing now: the findings
+    it accepted count again) and per entry that matched nothing, then the counts."""
+    block = report.get("baseline")
+    if not block:
+        return
+    file = block["file"]
+    for entry in block["expired"]:
+        where = f"{file}:{entry['line']}" if entry.get("line") else file
+        counted = len(entry.get("findings", []))
+        click.echo(
+            f"sitescan: warning: {where}: baseline entry for {entry['rule']} expired on {entry['expires']}; "
+            f"it accepts nothing now ({counted} finding{'' if counted == 1 else 's'} count again)",
+            err=True,
+        )
+    for entry in block["unused"]:
+        where = f"{file}:{entry['line']}" if entry.get("line") else file
+        click.echo(
+            f"sitescan: note: {where}: baseline entry for {entry['rule']} matched no finding", err=True
+        )
+    if baseline is not None and baseline.todo:
+        click.echo(
+            f"sitescan: warning: {baseline.path}: {baseline.todo} entr{'y' if baseline.todo == 1 else 'ies'} "
+            "still give the reason written by --write-baseline: say why each is accepted",
+            err=True,
+        )
+    click.echo(
+        f"sitescan: baseline {file}: {block['accepted']} finding"
+        f"{'' if block['accepted'] == 1 else 's'} accepted, {len(block['expired'])} expired, "
+        f"{len(block['unused'])} unused",
+        err=True,
+    )
+
+
+def save_baseline(report: dict[str, Any], path: Path) -> Path:
+    """--write-baseline: a baseline accepting every finding of the report."""
+    try:
+        count = write_baseline(report["findings"], path, report.get("targets", []))
+    except SitescanError as error:
+        fail(str(error))
+    click.echo(
+        f"sitescan: wrote {path} accepting {count} finding{'' if count == 1 else 's'}: "
+        "replace each TODO reason before committing it",
+        err=True,
+    )
+    return path
+
+
+def _apply_email_baseline(report: dict[str, Any], baseline: Baseline, fail_on: str) -> None:
+    """An e-mail report's counts and verdict, after the baseline (as build_report does for sites)."""
+    from sitescan.checks.engine import SEVERITIES
+
+    findings = report["findings"]
+    report["baseline"] = baseline.apply(findings)
+    summary = report["summary"]
+    summary["findings"] = {
+        s: sum(1 for f in findings if f["severity"] == s and not f["baselined"]) for s in SEVERITIES
+    }
+    summary["baselined"] = report["baseline"]["accepted"]
+    summary["verdict"] = "fail" if failing(findings, fail_on) else "pass"
+
+
+def _report_file(path: Path) -> Path:
+    """A report.json, or a report folder holding one."""
+    return path / "report.json" if path.is_dir() else path
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(path_type=Path), metavar="OLD.json")
+@click.argument("new", type=click.Path(path_type=Path), metavar="NEW.json")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also write diff.md, diff.html and diff.json to this folder.")  # fmt: skip
+@click.option("--fail-on-new", is_flag=True,
+              help="Exit 1 when a finding appeared that no baseline accepts (any severity).")  # fmt: skip
+def diff_command(old: Path, new: Path, out_dir: Path | None, fail_on_new: bool) -> None:
+    """What appeared and what went away between two report.json files (or report folders): cookies, third
+    parties, beacons, storage and findings, with the phases of each."""
+    from sitescan.diff import diff_reports, headline, read_report, text_lines, write_outputs
+
+    old, new = _report_file(old), _report_file(new)
+    try:
+        before, after = read_report(old), read_report(new)
+        diff = diff_reports(before, after, old, new)
+        written = write_outputs(diff, out_dir) if out_dir is not None else []
+    except SitescanError as error:
+        fail(str(error))
+    click.echo(f"sitescan: diff {old} -> {new}", err=True)
+    for line in text_lines(diff):
+        click.echo(line, err=True)
+    click.echo(f"sitescan: {headline(diff)}", err=True)
+    partial = [
+        str(path) for path, side in ((old, diff["old"]), (new, diff["new"])) if side["complete"] is False
+    ]
+    if partial:
+        click.echo(
+            f"sitescan: warning: partial scan: {', '.join(partial)}: what it missed shows as gone", err=True
+        )
+    for path in written:
+        click.echo(str(path))
+    if not fail_on_new:
+        sys.exit(EXIT_OK)
+    if diff["new_findings"]:
+        count = diff["new_findings"]
+        click.echo(f"sitescan: {count} new finding{'' if count == 1 else 's'} (--fail-on-new)", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if diff["new"]["complete"] is False:
+        # A partial scan never looks clean: it cannot show that nothing new appeared.
+        click.echo(
+            f"sitescan: error: {new} is a partial scan: cannot tell that nothing new appeared", err=True
+        )
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_OK)
+
+
+@cli.command("merge")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="REPORT.json...")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("sitescan-report"), show_default=True, help="Folder for the report.")  # fmt: skip
+@click.option("--format", "formats", default="html,json", show_default=True,
+              help=f"Comma-separated outputs: {', '.join(FORMATS)}.")  # fmt: skip
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 when a finding is this severe or more (default: the first report's).")  # fmt: skip
+@click.option("--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written.")
+def merge_command(
+    reports: tuple[Path, ...], out_dir: Path, formats: str, fail_on: str | None, exit_zero: bool
+) -> None:
+    """Merge report.json files (shards of one site, or several sites; folders holding one too) into one
+    report: tables by identity, findings by fingerprint, the summary recomputed."""
+    from sitescan.merge import copy_screenshots, merge_reports, read_reports
+
+    chosen = _formats(formats)
+    try:
+        inputs = read_reports(_report_file(path) for path in reports)
+    except SitescanError as error:
+        fail(str(error))
+    merged = merge_reports(inputs, fail_on)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        copy_screenshots(inputs, merged, out_dir)
+        written = [WRITERS[name](merged, out_dir) for name in chosen]
+    except OSError as error:
+        fail(f"--out {out_dir}: cannot write: {error.strerror or error}")
+    show_findings(merged)
+    show_baseline(merged)
+    summary = merged["summary"]
+    click.echo(
+        f"sitescan: merged {len(inputs)} reports: {summary['pages']} pages, {summary['cookies']} cookies, "
+        f"{summary['third_parties']} third-party hosts",
+        err=True,
+    )
+    for path in written:
+        click.echo(str(path))
+    if exit_zero:
+        sys.exit(EXIT_OK)
+    partial = [str(path) for path, report in inputs if not (report.get("scan") or {}).get("complete", False)]
+    if partial:
+        click.echo(
+            f"sitescan: error: partial scan: {', '.join(partial)}; the merged report is partial", err=True
+        )
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if failing(merged["findings"], summary["fail_on"]) else EXIT_OK)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sitescan.artifacts import ScanArtifacts
+from sitescan.baseline import Baseline
 from sitescan.catalogue import REPORT_SCHEMA, build_catalogue
 from sitescan.checks.engine import SEVERITIES, Evidence, profile, run_checks
 from sitescan.checks.facts import html_pages, privacy_link
@@ -24,15 +25,21 @@ def build_report(
     profiles: Sequence[str] = (),
     fail_on: str = DEFAULT_FAIL_ON,
     classifier: Classifier | None = None,
+    baseline: Baseline | None = None,
 ) -> dict[str, Any]:
-    """``profiles``: the command line's, else the config's, else the default (canada)."""
+    """``profiles``: the command line's, else the config's, else the default (canada). ``baseline``
+    marks the findings it accepts, here, so that every command and output sees the same verdict."""
     config = config or Config()
     classifier = classifier or Classifier.bundled()
     catalogue = build_catalogue(artifacts, classifier)
     chosen = profile(profiles or config.profiles, config.thresholds)
     evidence = Evidence(config, chosen, classifier, artifacts, catalogue)
     ran, findings = run_checks(evidence, "site")
+    accepted = baseline.apply(findings) if baseline else None
     complete = not artifacts.interrupted
+    summary = summarise(catalogue, findings, complete, fail_on)
+    if accepted is not None:
+        summary["baselined"] = accepted["accepted"]  # not in the counts
     return {
         "schema": REPORT_SCHEMA,
         "tool": {"name": "sitescan", "version": artifacts.tool_version},
@@ -52,6 +59,7 @@ def build_report(
         "tls": [dataclasses.asdict(record) for record in artifacts.tls],
         "links": _links(evidence),
         "findings": findings,
+        "baseline": accepted,
         "scan": {
             "browser": artifacts.browser,
             "settings": artifacts.settings,
@@ -61,7 +69,7 @@ def build_report(
             "checks": ran,
             "config": config.source,
         },
-        "summary": summarise(catalogue, findings, complete, fail_on),
+        "summary": summary,
     }
 
 
