@@ -519,7 +519,7 @@ def test_cli_compliant_exits_0(tmp_path):
         "email", str(EMAILS / "compliant-en.eml"), str(EMAILS / "compliant-fr.eml"), "--out", str(out)
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(out / "report.json")
+    assert done.stdout.split() == [str(out / "report.html"), str(out / "report.json")]
     assert "sitescan: 2 e-mails, 0 findings (0 critical, 0 high, 0 medium, 0 low): pass" in done.stderr
     assert [
         e["subject"] for e in json.loads((out / "report.json").read_text(encoding="utf-8"))["emails"]

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from sitescan.browser import find_chromium
 
-from conftest import ScanRun, start_internet
+from conftest import ScanRun, run_sitescan, start_internet
 
 SECTIONS = [
     "Findings",
@@ -152,3 +152,17 @@ def test_a_hostile_page_cannot_inject_markup_or_script(chromium, tmp_path_factor
         assert opened.dialogs == [] and opened.errors == []
         assert page.locator("img[src='x'], svg, script:not(:last-of-type)").count() == 0
         assert page.get_by_text('<script>alert("title")</script>').count() == 1
+
+
+def test_the_email_report_renders_its_findings_and_messages(chromium, tmp_path: Path):
+    emails = Path(__file__).parent / "emails"
+    done = run_sitescan("email", str(emails), "--out", str(tmp_path), "--exit-zero")
+    assert done.returncode == 0, done.stderr
+    opened = open_report(chromium, tmp_path)
+    page = opened.page
+    assert page.eval_on_selector_all("h2", "hs => hs.map((h) => h.textContent)") == ["Findings", "E-mails"]
+    assert page.locator("#emails tbody tr").count() == 12
+    page.fill('.filter input[data-table="emails"]', "hostile")
+    assert visible_rows(page, "emails") == [str(emails / "hostile.html")]
+    assert opened.errors == [] and opened.dialogs == []
+    assert [u for u in opened.requests if not u.startswith("data:")] == [(tmp_path / "report.html").as_uri()]

@@ -619,7 +619,14 @@ def autoconsent_install(version: str, registry: str | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("sitescan-email-report"),
     show_default=True,
-    help="Folder for report.json.",
+    help="Folder for the report files.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="html,json",
+    show_default=True,
+    help=f"Comma-separated outputs: {', '.join(FORMATS)}.",
 )
 @click.option(
     "--profile",
@@ -648,6 +655,7 @@ def autoconsent_install(version: str, registry: str | None) -> None:
 def email_command(
     paths: tuple[Path, ...],
     out_dir: Path,
+    formats: str,
     profiles: tuple[str, ...],
     config_path: Path | None,
     fail_on: str,
@@ -656,11 +664,10 @@ def email_command(
 ) -> None:
     """Audit e-mail templates (.html) and messages (.eml; folders: every .eml and .html inside) for an
     unsubscribe link at the bottom, List-Unsubscribe, sender identification and http:// links."""
-    import json
-
     from sitescan.checks.engine import SEVERITIES
     from sitescan.email_audit import audit_emails
 
+    chosen = _formats(formats)
     baseline = _baseline_option(baseline_path)
     try:
         config = load_config(config_path)
@@ -669,12 +676,11 @@ def email_command(
         fail(str(error))
     if baseline is not None:
         _apply_email_baseline(report, baseline, fail_on)
-    path = out_dir / "report.json"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written = [WRITERS[name](report, out_dir) for name in chosen]
     except OSError as error:
-        fail(f"cannot write {path}: {error.strerror or error}")
+        fail(f"cannot write to {out_dir}: {error.strerror or error}")
     findings = report["findings"]
     for finding in findings:
         click.echo(f"{finding['severity']} {finding['rule']} {finding['url']}: {finding['title']}", err=True)
@@ -688,7 +694,8 @@ def email_command(
         err=True,
     )
     show_baseline(report, baseline)
-    click.echo(str(path))
+    for path in written:
+        click.echo(str(path))
     sys.exit(EXIT_FINDINGS if failing(findings, fail_on) and not exit_zero else EXIT_OK)
 
 

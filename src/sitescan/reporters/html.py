@@ -23,13 +23,15 @@ _ENVIRONMENT = Environment(
 
 
 def write(report: dict[str, Any], out_dir: Path) -> Path:
-    template = _ENVIRONMENT.get_template("report.html.j2")
+    # An e-mail audit's report lists messages where a scan's lists pages, cookies and third parties.
+    template = _ENVIRONMENT.get_template("email.html.j2" if "emails" in report else "report.html.j2")
     styles = _source("report.css")
     script = _source("report.js")
     # The page's policy allows this one script by its hash: nothing else can run, even if escaping failed.
     script_hash = "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     path = out_dir / "report.html"
-    images = {shot: _data_url(out_dir / shot) for shot in report["consent"]["screenshots"]}
+    shots = report["consent"]["screenshots"] if "consent" in report else []
+    images = {shot: _data_url(out_dir / shot) for shot in shots}
     # The rules' rationale and remediation, to show beside their findings (the report names the rule only).
     path.write_text(
         template.render(
