@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sitescan import browser
+from sitescan.artifacts import PageVisit
+from sitescan.cli import Progress
+from sitescan.collect.crawl import CrawlState
 from sitescan.errors import SitescanError
 
 from conftest import ScanHarness, ScanRun, run_sitescan
@@ -131,3 +134,20 @@ def test_a_staging_ca_is_trusted_only_when_given(shop_internet: ScanHarness, tmp
     run = shop_internet.scan(tmp_path / "with-ca", "https://www.example.com/hidden", "--no-sitemap")
     assert run.returncode == 0, run.stderr
     assert run.report["pages"][0]["status"] == 200
+
+
+def test_a_terminal_shows_a_bar_of_pages_done_found_and_in_flight(capsys):
+    progress = Progress()
+    progress.tty = True
+    progress.state(CrawlState("before-consent", 0, 1, 4))
+    progress.visit(PageVisit(url="https://www.example.com/", phase="before-consent", depth=0, status=200))
+    progress.state(CrawlState("before-consent", 1, 1, 4))
+    progress.state(CrawlState("after-accept", 4, 0, 4))
+    progress.done()
+    frames = capsys.readouterr().err.replace("\n", "\r").split("\r")
+    shown = [frame.rstrip() for frame in frames if frame.strip()]
+    assert shown == [
+        "before-consent [------------------------] 0/4 pages, 1 in flight",
+        "before-consent [######------------------] 1/4 pages, 1 in flight  https://www.example.com/",
+        "after-accept   [########################] 4/4 pages, 0 in flight  https://www.example.com/",
+    ]
