@@ -27,7 +27,7 @@ from sitescan.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SitescanError
 from sitescan.netmap import ConnectTo, NetworkMap
 from sitescan.report import DEFAULT_FAIL_ON, FAIL_ON, build_report, failing
 from sitescan.reporters import WRITERS
-from sitescan.scan import ScanOptions, ScanProgress, artifacts_from, run_scan
+from sitescan.scan import ScanOptions, ScanProgress, Shard, artifacts_from, run_scan
 from sitescan.urls import parse_target
 
 FORMATS = tuple(WRITERS)
@@ -87,6 +87,33 @@ def _regexes(patterns: tuple[str, ...], option: str) -> tuple[re.Pattern[str], .
     return tuple(compiled)
 
 
+def _url_list(path: Path | None) -> tuple[str, ...]:
+    if path is None:
+        return ()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise SitescanError(f"--urls {path}: {error.strerror or error}") from None
+    urls = []
+    for number, line in enumerate(lines, 1):
+        text = line.split("#", 1)[0].strip()
+        if text:
+            try:
+                urls.append(parse_target(text))
+            except SitescanError as error:
+                raise SitescanError(f"--urls {path}:{number}: {error}") from None
+    return tuple(dict.fromkeys(urls))
+
+
+def _shard(value: str | None) -> Shard | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d+)/(\d+)", value.strip())
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise SitescanError(f"bad --shard {value!r}: give K/N with 1 <= K <= N, e.g. 2/4")
+    return Shard(int(match[1]), int(match[2]))
+
+
 def _formats(value: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in value.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -103,6 +130,8 @@ def scan_options(
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     sitemap: bool,
+    urls_file: Path | None,
+    shard: str | None,
     device: str | None,
     webview: str | None,
     connect_to: tuple[str, ...],
@@ -124,6 +153,8 @@ def scan_options(
         targets = given or tuple(target.url for target in config.targets)
         if not targets:
             raise SitescanError("no URL to scan: give one, or list [[targets]] in the config file")
+        url_list = _url_list(urls_file)
+        chosen_shard = _shard(shard)
         network = NetworkMap(tuple(ConnectTo.parse(rule) for rule in connect_to), block_unmapped)
         network.host_resolver_rules()  # validate now, before a browser starts
     except SitescanError as error:
@@ -141,6 +172,8 @@ def scan_options(
         ),
         browser=BrowserSettings(network=network, ca_cert=ca_cert, device=device, webview=webview),  # type: ignore[arg-type]
         use_sitemap=sitemap,
+        url_list=url_list,
+        shard=chosen_shard,
         config=config,
         consent=consent,  # type: ignore[arg-type]
         gpc=gpc,
@@ -290,6 +323,20 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--exclude", multiple=True, metavar="REGEX", help="Never crawl URLs matching (repeatable)."
+        ),
+        click.option(
+            "--urls",
+            "urls_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="A file of URLs to scan besides the start URLs (one per line; # comments).",
+        ),
+        click.option(
+            "--shard",
+            default=None,
+            metavar="K/N",
+            help="Scan share K of N of the URL set (start URLs, sitemap, --urls), following no links; "
+            "sitescan merge joins the shards' reports.",
         ),
         click.option(
             "--sitemap/--no-sitemap",

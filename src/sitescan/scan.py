@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from sitescan.collect.crawl import CrawlSettings, CrawlState, Frontier, crawl_ph
 from sitescan.collect.tls import probe_tls
 from sitescan.config import Config, ConsentHandOver, Target
 from sitescan.fetch import Fetcher
-from sitescan.urls import origin_of, url_site
+from sitescan.urls import normalise, origin_of, url_site
 
 ConsentMode = Literal["both", "accept", "reject", "none"]
 CHOICES: dict[str, tuple[Choice, ...]] = {
@@ -47,11 +48,31 @@ GPC_JS = (
 
 
 @dataclass(frozen=True)
+class Shard:
+    """Shard K of N (1-based): the URL set split by a hash of each normal form, the same in every job."""
+
+    index: int
+    count: int
+
+    def owns(self, url: str) -> bool:
+        digest = hashlib.sha256(normalise(url).encode()).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+@dataclass(frozen=True)
 class ScanOptions:
     targets: tuple[str, ...]
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     browser: BrowserSettings = field(default_factory=BrowserSettings)  # flags: they win over the config
     use_sitemap: bool = True
+    url_list: tuple[str, ...] = ()  # --urls FILE: pages to scan besides the start URLs
+    # --shard: this job scans its share of the URL set (start URLs, sitemap, --urls) and follows no
+    # links (no shard can know which pages the others' pages link to); start URLs are scanned by every
+    # shard, because the consent banner is found and answered there.
+    shard: Shard | None = None
     config: Config = field(default_factory=Config)
     consent: ConsentMode = "both"
     gpc: bool = False
@@ -59,6 +80,9 @@ class ScanOptions:
     profiles: tuple[str, ...] = ()  # --profile; none: the config's, else canada
     screenshot_dir: Path | None = None
     har_dir: Path | None = None  # a HAR file per phase (and group of start URLs) goes here
+
+    def in_shard(self, url: str) -> bool:
+        return self.shard is None or self.shard.owns(url)
 
     def har_path(self, group: int, phase: Phase) -> Path | None:
         if self.har_dir is None:
@@ -120,6 +144,9 @@ async def run_scan(
             frontier = Frontier(sites, options.crawl)
             for url in start_urls:
                 frontier.add(url, 0, forced=True)
+            for url in options.url_list:
+                if options.in_shard(url):
+                    frontier.add(url, 0, forced=True)
             if options.use_sitemap:
                 _seed_from_sitemaps(options, start_urls, frontier, progress, visitor_user_agent(major))
             first_visit = len(progress.visits)
@@ -137,6 +164,7 @@ async def run_scan(
                     frontier,
                     options.crawl,
                     record,
+                    follow_links=options.shard is None,
                     consent=look,
                     look_on=frozenset(start_urls),
                     privacy_policy=options.config.privacy_policy,
@@ -223,7 +251,7 @@ def _seed_from_sitemaps(
         progress.sitemaps.extend(found.read)
         progress.notes.extend(found.problems)
         for page in found.pages:
-            if page.startswith(("http://", "https://")):
+            if page.startswith(("http://", "https://")) and options.in_shard(page):
                 frontier.add(page, 0, from_sitemap=True)
 
 
@@ -242,6 +270,8 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "settle": crawl.settle,
             "concurrency": crawl.concurrency,
             "sitemap": options.use_sitemap,
+            "urls": len(options.url_list),
+            "shard": str(options.shard) if options.shard else None,
             "device": options.browser.device,
             "webview": options.browser.webview,
             "config": options.config.source,
