@@ -2,12 +2,16 @@
 
     .venv/bin/python bench/crawl_speed.py --pages 20 --concurrency 1
 
-It generates a site of N pages (each with Google's tag, the Meta pixel and links to its neighbours),
-serves it on loopback under real host names with the vendor stand-ins, then measures
-(a) raw Playwright: the same browser binary and flags, one context, ``goto(wait_until="load")`` on each
-    page with the same concurrency and no instrumentation — the machine's limit for these page loads;
-(b) sitescan: ``sitescan scan`` of the same site, end to end (crawl, settle, catalogue, report).
-Both include the browser's start. It prints page loads per second for both and their ratio.
+It generates a site of N pages (each with a consent banner that gates Google's tag and the Meta pixel,
+and links to its neighbours), serves it on loopback under real host names with the vendor stand-ins,
+then measures
+(a) raw Playwright: the same browser binary and flags, ``goto(wait_until="load")`` on each page with
+    the same concurrency and no instrumentation, in three phases of one fresh context each (before any
+    choice, then with the accept and the reject cookie set) — the machine's limit for these page loads;
+(b) sitescan: ``sitescan scan --consent both`` of the same site, end to end (crawl, banner, choices,
+    settle, catalogue, checks, report).
+Both include the browser's start. It prints page loads per second for both, their ratio, and the peak
+memory (resident set, summed over the process tree: browser included) of each side.
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from importlib.resources import files
 from pathlib import Path
 
-from playwright.async_api import async_playwright
+from playwright.async_api import BrowserContext, async_playwright
 
 from sitescan.browser import BrowserSettings, find_chromium, launch_args
 from sitescan.loopback import LoopbackInternet
@@ -31,9 +37,38 @@ from sitescan.netmap import ConnectTo, NetworkMap
 HOST = "www.bench-shop.com"
 
 
+# The banner every page carries: "Accept all" / "Reject all", remembered in the bench_consent cookie;
+# accepting (now or on an earlier page) turns the gated tags into real scripts.
+BANNER_JS = """(function () {
+  var choice = (document.cookie.match(/(?:^|; )bench_consent=([^;]*)/) || [])[1];
+  function run() {
+    document.querySelectorAll('script[type="text/plain"][data-src]').forEach(function (old) {
+      var tag = document.createElement("script");
+      tag.src = old.getAttribute("data-src");
+      document.head.appendChild(tag);
+    });
+  }
+  if (choice === "accepted") return run();
+  if (choice === "rejected") return;
+  var bar = document.createElement("div");
+  bar.innerHTML = "<p>We use cookies for analytics and ads.</p>" +
+    "<button data-v='rejected'>Reject all</button> <button data-v='accepted'>Accept all</button>";
+  document.body.appendChild(bar);
+  bar.addEventListener("click", function (event) {
+    var value = event.target.getAttribute("data-v");
+    if (!value) return;
+    document.cookie = "bench_consent=" + value + "; path=/; max-age=15552000; Secure; SameSite=Lax";
+    bar.remove();
+    if (value === "accepted") run();
+  });
+})();
+"""
+
+
 def generate_site(root: Path, pages: int) -> list[str]:
     site = root / HOST
     site.mkdir(parents=True)
+    (site / "banner.js").write_text(BANNER_JS, encoding="utf-8")
     urls = []
     for index in range(pages):
         name = "index.html" if index == 0 else f"p{index}.html"
@@ -43,8 +78,9 @@ def generate_site(root: Path, pages: int) -> list[str]:
         (site / name).write_text(
             "<!doctype html><html><head><meta charset='utf-8'>"
             f"<title>Bench page {index}</title>"
-            "<script async src='https://www.googletagmanager.com/gtag/js?id=G-BENCH'></script>"
-            "<script async src='https://connect.facebook.net/en_US/fbevents.js'></script>"
+            "<script src='/banner.js' defer></script>"
+            "<script type='text/plain' data-src='https://www.googletagmanager.com/gtag/js?id=G-BENCH'></script>"
+            "<script type='text/plain' data-src='https://connect.facebook.net/en_US/fbevents.js'></script>"
             f"</head><body><h1>Page {index}</h1>{neighbours}</body></html>\n",
             encoding="utf-8",
         )
@@ -59,23 +95,74 @@ async def raw_playwright(urls: list[str], network: NetworkMap, ca: Path, concurr
         browser = await playwright.chromium.launch(
             executable_path=find_chromium(playwright), args=launch_args(settings)
         )
-        # The loopback CA is trusted through sitescan's profile set-up; the raw side just skips the check.
-        context = await browser.new_context(ignore_https_errors=True)
-        queue = list(urls)
-
-        async def worker() -> None:
-            page = await context.new_page()
-            while queue:
-                await page.goto(queue.pop(0), wait_until="load")
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        for choice in (None, "accepted", "rejected"):
+            # The loopback CA is trusted through sitescan's profile set-up; the raw side skips the check.
+            context = await browser.new_context(ignore_https_errors=True)
+            if choice:
+                await context.add_cookies([{"name": "bench_consent", "value": choice, "url": urls[0]}])
+            queue = list(urls)
+            await asyncio.gather(*(_load_all(context, queue) for _ in range(concurrency)))
+            await context.close()
         await browser.close()
     return time.perf_counter() - started
 
 
+class PeakMemory:
+    """The largest resident set, summed over a process and its descendants, sampled every 0.1 s from
+    /proc (Linux). Shared pages count once per process, the same way on both sides."""
+
+    def __init__(self, root: int, include_root: bool = True) -> None:
+        self.root, self.include_root = root, include_root
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, self.sample())
+
+    def sample(self) -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                status = (entry / "status").read_text()
+            except OSError:
+                continue  # the process ended meanwhile
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+            resident = [line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")]
+            rss[int(entry.name)] = int(resident[0]) * 1024 if resident else 0  # kernel threads have none
+        total = rss.get(self.root, 0) if self.include_root else 0
+        pending = list(children.get(self.root, []))
+        while pending:
+            pid = pending.pop()
+            total += rss.get(pid, 0)
+            pending.extend(children.get(pid, []))
+        return total
+
+
+async def _load_all(context: BrowserContext, queue: list[str]) -> None:
+    page = await context.new_page()
+    while queue:
+        await page.goto(queue.pop(0), wait_until="load")
+
+
 def sitescan_scan(
     urls: list[str], internet: LoopbackInternet, ca: Path, concurrency: int, out: Path
-) -> float:
+) -> tuple[float, int, int]:
+    """Seconds, page loads (every visit of every phase, the choice visits included) and peak memory."""
     command = [sys.executable, "-m", "sitescan", "scan", urls[0], "--max-pages", str(len(urls))]
     command += ["--concurrency", str(concurrency), "--out", str(out), "--no-sitemap", "--block-unmapped"]
     command += ["--exit-zero"]  # the generated site has findings; the benchmark times the scan
@@ -83,12 +170,17 @@ def sitescan_scan(
     for rule in internet.connect_to():
         command += ["--connect-to", rule]
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with PeakMemory(process.pid) as memory:
+        _, errors = process.communicate()
     elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"sitescan failed: {errors.strip().splitlines()[-1:]}")
     visited = json.loads((out / "report.json").read_text())["summary"]["pages"]
     if visited != len(urls):
         raise SystemExit(f"sitescan visited {visited} pages, expected {len(urls)}")
-    return elapsed
+    loads = len(json.loads((out / "artifacts.json").read_text())["visits"])
+    return elapsed, loads, memory.peak
 
 
 def main() -> None:
@@ -105,13 +197,19 @@ def main() -> None:
             network = NetworkMap(
                 tuple(ConnectTo.parse(r) for r in internet.connect_to()), block_unmapped=True
             )
-            raw = asyncio.run(raw_playwright(urls, network, ca, args.concurrency))
-            scanned = sitescan_scan(urls, internet, ca, args.concurrency, root / "report")
-    pages = len(urls)
-    print(f"pages: {pages}, concurrency: {args.concurrency}")
-    print(f"raw playwright: {raw:6.2f} s  {pages / raw:6.2f} pages/s")
-    print(f"sitescan:       {scanned:6.2f} s  {pages / scanned:6.2f} pages/s")
-    print(f"ratio (sitescan / raw): {raw / scanned:.2f}")
+            # The raw side's tree: Playwright's driver and the browser, not this process (it serves the site).
+            with PeakMemory(os.getpid(), include_root=False) as raw_memory:
+                raw = asyncio.run(raw_playwright(urls, network, ca, args.concurrency))
+            scanned, loads, scan_memory = sitescan_scan(urls, internet, ca, args.concurrency, root / "report")
+    raw_loads = 3 * len(urls)
+    mib = 1024 * 1024
+    print(f"pages: {len(urls)} x 3 phases, concurrency: {args.concurrency}")
+    print(f"raw playwright: {raw:7.2f} s  {raw_loads:4d} loads  {raw_loads / raw:6.2f} loads/s  "
+          f"peak {raw_memory.peak / mib:6.0f} MiB")  # fmt: skip
+    print(f"sitescan:       {scanned:7.2f} s  {loads:4d} loads  {loads / scanned:6.2f} loads/s  "
+          f"peak {scan_memory / mib:6.0f} MiB")  # fmt: skip
+    print(f"ratio (sitescan / raw): speed {(loads / scanned) / (raw_loads / raw):.2f}, "
+          f"memory {scan_memory / raw_memory.peak:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
