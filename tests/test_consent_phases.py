@@ -59,7 +59,9 @@ PLATFORMS = {
 
 @pytest.fixture(scope="module")
 def consent_internet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanHarness]:
-    yield from start_internet(tmp_path_factory, "consent")
+    for harness in start_internet(tmp_path_factory, "consent"):
+        harness.autoconsent = True  # banners are what these tests are about: every engine, as users run it
+        yield harness
 
 
 @pytest.fixture(scope="module")
