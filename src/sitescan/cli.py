@@ -287,6 +287,56 @@ async def _scan_until_interrupted(options: ScanOptions, progress: ScanProgress, 
     return stopped
 
 
+# Options several commands share: one definition each.
+PROFILE_OPTION = click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    type=click.Choice(known_profiles()),
+    help="Laws to hold the site to (repeatable; default: the config's profiles, else canada).",
+)
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Config file (default: ./sitescan.toml, else [tool.sitescan] in ./pyproject.toml).",
+)
+FORMAT_OPTION = click.option(
+    "--format",
+    "formats",
+    default="html,json",
+    show_default=True,
+    help=f"Comma-separated outputs: {', '.join(FORMATS)}.",
+)
+FAIL_ON_OPTION = click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default=DEFAULT_FAIL_ON,
+    show_default=True,
+    help="Exit 1 when a finding is this severe or more.",
+)
+EXIT_ZERO_OPTION = click.option(
+    "--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written."
+)
+BASELINE_OPTION = click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Accepted findings (a sitescan-baseline.toml): they neither count nor fail.",
+)
+WRITE_BASELINE_OPTION = click.option(
+    "--write-baseline",
+    "write_baseline_to",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Also write a baseline accepting every finding (edit each reason).",
+)
+
+
 def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options every scanning command shares."""
     options = [
@@ -298,13 +348,7 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Folder for the report files.",
         ),
-        click.option(
-            "--format",
-            "formats",
-            default="html,json",
-            show_default=True,
-            help=f"Comma-separated outputs: {', '.join(FORMATS)}.",
-        ),
+        FORMAT_OPTION,
         click.option(
             "--max-pages",
             type=click.IntRange(min=1),
@@ -392,13 +436,7 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Phases after before-consent: accepting and/or rejecting the banner (none: before only).",
         ),
         click.option("--gpc", is_flag=True, help="Add a phase that sends the Global Privacy Control signal."),
-        click.option(
-            "--profile",
-            "profiles",
-            multiple=True,
-            type=click.Choice(known_profiles()),
-            help="Laws to hold the site to (repeatable; default: the config's profiles, else canada).",
-        ),
+        PROFILE_OPTION,
         click.option(
             "--autoconsent/--no-autoconsent",
             default=True,
@@ -451,27 +489,12 @@ def main() -> None:
 
 @cli.command()
 @click.argument("urls", nargs=-1)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Config file (default: ./sitescan.toml, else [tool.sitescan] in ./pyproject.toml).",
-)
+@CONFIG_OPTION
 @crawl_options
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default=DEFAULT_FAIL_ON,
-    show_default=True,
-    help="Exit 1 when a finding is this severe or more.",
-)
-@click.option("--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written.")
-@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
-              help="Accepted findings (a sitescan-baseline.toml): they neither count nor fail.")  # fmt: skip
-@click.option("--write-baseline", "write_baseline_to", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, metavar="FILE",
-              help="Also write a baseline accepting every finding (edit each reason).")  # fmt: skip
+@FAIL_ON_OPTION
+@EXIT_ZERO_OPTION
+@BASELINE_OPTION
+@WRITE_BASELINE_OPTION
 def scan(
     urls: tuple[str, ...],
     out_dir: Path,
@@ -508,30 +531,15 @@ def scan(
 
 @cli.command()
 @click.argument("scan_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option(
-    "--profile",
-    "profiles",
-    multiple=True,
-    type=click.Choice(known_profiles()),
-    help="Laws to hold the scan to (repeatable; default: the config's profiles, else canada).",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Config file (default: ./sitescan.toml, else [tool.sitescan] in ./pyproject.toml).",
-)
+@PROFILE_OPTION
+@CONFIG_OPTION
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder for the new report (default: SCAN_DIR).")  # fmt: skip
-@click.option("--format", "formats", default="html,json", show_default=True, help="Comma-separated outputs.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default=DEFAULT_FAIL_ON, show_default=True)
-@click.option("--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written.")
-@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
-              help="Accepted findings (a sitescan-baseline.toml): they neither count nor fail.")  # fmt: skip
-@click.option("--write-baseline", "write_baseline_to", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, metavar="FILE",
-              help="Also write a baseline accepting every finding (edit each reason).")  # fmt: skip
+@FORMAT_OPTION
+@FAIL_ON_OPTION
+@EXIT_ZERO_OPTION
+@BASELINE_OPTION
+@WRITE_BASELINE_OPTION
 def check(
     scan_dir: Path,
     profiles: tuple[str, ...],
@@ -668,13 +676,7 @@ def autoconsent_install(version: str, registry: str | None) -> None:
     show_default=True,
     help="Folder for the report files.",
 )
-@click.option(
-    "--format",
-    "formats",
-    default="html,json",
-    show_default=True,
-    help=f"Comma-separated outputs: {', '.join(FORMATS)}.",
-)
+@FORMAT_OPTION
 @click.option(
     "--profile",
     "profiles",
@@ -682,23 +684,10 @@ def autoconsent_install(version: str, registry: str | None) -> None:
     metavar="NAME",
     help="Law profile (repeatable; default: the config's profiles, else canada).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Config file (default: ./sitescan.toml, else [tool.sitescan] in ./pyproject.toml).",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default=DEFAULT_FAIL_ON,
-    show_default=True,
-    help="Exit 1 when a finding is at least this severe.",
-)
-@click.option("--exit-zero", is_flag=True, help="Exit 0 whatever the findings (after writing the report).")
-@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
-              help="Accepted findings (a sitescan-baseline.toml): they neither count nor fail.")  # fmt: skip
+@CONFIG_OPTION
+@FAIL_ON_OPTION
+@EXIT_ZERO_OPTION
+@BASELINE_OPTION
 def email_command(
     paths: tuple[Path, ...],
     out_dir: Path,
@@ -718,11 +707,9 @@ def email_command(
     baseline = _baseline_option(baseline_path)
     try:
         config = load_config(config_path)
-        report = audit_emails(list(paths), profiles, config, fail_on)
+        report = audit_emails(list(paths), profiles, config, fail_on, baseline)
     except SitescanError as error:
         fail(str(error))
-    if baseline is not None:
-        _apply_email_baseline(report, baseline, fail_on)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         written = [WRITERS[name](report, out_dir) for name in chosen]
@@ -806,20 +793,6 @@ def save_baseline(report: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def _apply_email_baseline(report: dict[str, Any], baseline: Baseline, fail_on: str) -> None:
-    """An e-mail report's counts and verdict, after the baseline (as build_report does for sites)."""
-    from sitescan.checks.engine import SEVERITIES
-
-    findings = report["findings"]
-    report["baseline"] = baseline.apply(findings)
-    summary = report["summary"]
-    summary["findings"] = {
-        s: sum(1 for f in findings if f["severity"] == s and not f["baselined"]) for s in SEVERITIES
-    }
-    summary["baselined"] = report["baseline"]["accepted"]
-    summary["verdict"] = "fail" if failing(findings, fail_on) else "pass"
-
-
 def _report_file(path: Path) -> Path:
     """A report.json, or a report folder holding one."""
     return path / "report.json" if path.is_dir() else path
@@ -876,11 +849,10 @@ def diff_command(old: Path, new: Path, out_dir: Path | None, fail_on_new: bool) 
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="REPORT.json...")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("sitescan-report"), show_default=True, help="Folder for the report.")  # fmt: skip
-@click.option("--format", "formats", default="html,json", show_default=True,
-              help=f"Comma-separated outputs: {', '.join(FORMATS)}.")  # fmt: skip
+@FORMAT_OPTION
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Exit 1 when a finding is this severe or more (default: the first report's).")  # fmt: skip
-@click.option("--exit-zero", is_flag=True, help="Always exit 0 once the outputs are written.")
+@EXIT_ZERO_OPTION
 def merge_command(
     reports: tuple[Path, ...], out_dir: Path, formats: str, fail_on: str | None, exit_zero: bool
 ) -> None:

@@ -16,13 +16,14 @@ from urllib.parse import urlsplit
 
 from sitescan import __version__
 from sitescan.artifacts import EmailMessage
+from sitescan.baseline import Baseline
 from sitescan.catalogue import REPORT_SCHEMA
-from sitescan.checks.engine import SEVERITIES, Evidence, profile, run_checks
+from sitescan.checks.engine import Evidence, profile, run_checks
 from sitescan.classify import Classifier
 from sitescan.collect.email import SUFFIXES, read_message
 from sitescan.config import Config
 from sitescan.errors import SitescanError
-from sitescan.report import DEFAULT_FAIL_ON, failing
+from sitescan.report import DEFAULT_FAIL_ON, failing, severity_counts
 
 
 def audit_emails(
@@ -30,11 +31,12 @@ def audit_emails(
     profile_names: Sequence[str],
     config: Config,
     fail_on: str = DEFAULT_FAIL_ON,
+    baseline: Baseline | None = None,
 ) -> dict[str, Any]:
     """Audit the files (folders: every .eml and .html inside, sorted) under the profiles (none: the
     config's, else canada). Raises SitescanError, naming the file, for one that does not exist or cannot
-    be read or parsed, and for an unknown profile. The verdict fails on findings at or above fail_on,
-    as a site scan's does."""
+    be read or parsed, and for an unknown profile. As for a site scan, ``baseline`` marks the findings it
+    accepts, and the verdict fails on the others at or above fail_on."""
     started = _now()
     # An unknown profile fails before any file is read.
     chosen = profile(profile_names or config.profiles, config.thresholds)
@@ -43,8 +45,8 @@ def audit_emails(
     ran, findings = run_checks(
         Evidence(config=config, profile=chosen, classifier=classifier, emails=messages), "email"
     )
-    counts = {severity: sum(1 for f in findings if f["severity"] == severity) for severity in SEVERITIES}
-    return {
+    accepted = baseline.apply(findings) if baseline else None
+    report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
         "tool": {"name": "sitescan", "version": __version__},
         "targets": [str(path) for path in paths],
@@ -56,11 +58,15 @@ def audit_emails(
         "scan": {"checks": ran, "complete": True},
         "summary": {
             "emails": len(messages),
-            "findings": counts,
+            "findings": severity_counts(findings),
             "fail_on": fail_on,
             "verdict": "fail" if failing(findings, fail_on) else "pass",
         },
     }
+    if accepted is not None:  # as a site report: accepted findings neither count nor fail
+        report["summary"]["baselined"] = accepted["accepted"]
+        report["baseline"] = accepted
+    return report
 
 
 def email_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
