@@ -41,7 +41,7 @@ def _page_site(visit: PageVisit) -> str:
 def build_catalogue(artifacts: ScanArtifacts, classifier: Classifier | None = None) -> dict[str, Any]:
     classifier = classifier or Classifier.bundled()
     visits = artifacts.visits
-    beacons = [_beacon_urls(visit, classifier) for visit in visits]
+    beacons = [beacon_urls(visit, classifier) for visit in visits]
     return {
         "pages": _pages(visits),
         "cookies": _cookies(visits, classifier),
@@ -146,7 +146,7 @@ def _vendor_name(classifier: Classifier, host: str) -> str | None:
     return vendor.name if vendor else None
 
 
-def _beacon_urls(visit: PageVisit, classifier: Classifier) -> dict[str, str]:
+def beacon_urls(visit: PageVisit, classifier: Classifier) -> dict[str, str]:
     """URL -> beacon kind, for this visit: what the page sent as a beacon, and known collection hits."""
     kinds = {beacon.url: beacon.kind for beacon in visit.beacons}
     for request in visit.requests:
@@ -158,10 +158,10 @@ def _beacon_urls(visit: PageVisit, classifier: Classifier) -> dict[str, str]:
 
 
 def _third_parties(
-    visits: Iterable[PageVisit], beacon_urls: list[dict[str, str]], classifier: Classifier
+    visits: Iterable[PageVisit], beacons_per_visit: list[dict[str, str]], classifier: Classifier
 ) -> list[dict[str, Any]]:
     merged: dict[str, dict[str, Any]] = {}
-    for visit, beacons in zip(visits, beacon_urls, strict=True):
+    for visit, beacons in zip(visits, beacons_per_visit, strict=True):
         page_site = _page_site(visit)
         for request in visit.requests:
             host = host_of(request.url)
@@ -197,10 +197,10 @@ def _third_parties(
 
 
 def _beacons(
-    visits: Iterable[PageVisit], beacon_urls: list[dict[str, str]], classifier: Classifier
+    visits: Iterable[PageVisit], beacons_per_visit: list[dict[str, str]], classifier: Classifier
 ) -> list[dict[str, Any]]:
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for visit, kinds in zip(visits, beacon_urls, strict=True):
+    for visit, kinds in zip(visits, beacons_per_visit, strict=True):
         page_site = _page_site(visit)
         initiators = {beacon.url: beacon.initiator for beacon in visit.beacons}
         for url, kind in kinds.items():

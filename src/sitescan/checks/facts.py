@@ -6,9 +6,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sitescan.artifacts import CookieRecord, PageVisit
+from sitescan.catalogue import beacon_urls
 from sitescan.checks.engine import Evidence
 from sitescan.classify import TRACKING_CATEGORIES
 from sitescan.urls import host_of, normalise, site_of, url_site
@@ -61,16 +61,13 @@ class Tracking:
 
 def tracking_requests(evidence: Evidence, visit: PageVisit) -> Iterator[Tracking]:
     page_site = url_site(visit.final_url or visit.url)
-    beacons = {b.url: b.kind for b in visit.beacons}
+    beacons = beacon_urls(visit, evidence.classifier)
     for request in visit.requests:
         host = host_of(request.url)
         if not host or site_of(host) == page_site:
             continue
         vendor = evidence.classifier.vendor_for_host(host)
-        parts = urlsplit(request.url)
-        beacon = beacons.get(request.url) or (
-            "endpoint" if evidence.classifier.endpoint_for(host, parts.path or "/") else None
-        )
+        beacon = beacons.get(request.url)
         if (vendor and vendor.category in TRACKING_CATEGORIES) or beacon:
             yield Tracking(
                 host,
