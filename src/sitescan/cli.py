@@ -19,7 +19,7 @@ from sitescan import __version__
 from sitescan.artifacts import PageVisit, ScanArtifacts
 from sitescan.baseline import Baseline, load_baseline, write_baseline
 from sitescan.browser import BrowserSettings
-from sitescan.checks.engine import RuleMeta, known_profiles, rule_catalogue
+from sitescan.checks.engine import known_profiles, rule_catalogue
 from sitescan.collect.autoconsent import PINNED_VERSION, find_bundle, install
 from sitescan.collect.crawl import CrawlSettings, CrawlState
 from sitescan.config import load_config
@@ -591,24 +591,12 @@ def rules(rule_id: str | None, profiles: tuple[str, ...]) -> None:
         meta = catalogue.get(rule_id)
         if meta is None:
             fail(f"no rule {rule_id!r}: sitescan rules lists them")
-        click.echo(explain(meta))
+        click.echo(meta.explained())
         return
     for meta in catalogue.values():
         if profiles and not set(profiles) & set(meta.profiles):
             continue
         click.echo(f"{meta.id:34} {meta.severity:8} {','.join(meta.profiles):18} {meta.title}")
-
-
-def explain(meta: RuleMeta) -> str:
-    references = "".join(f"\n  - {reference}" for reference in meta.references) or " none"
-    return (
-        f"{meta.id} ({meta.severity}; profiles: {', '.join(meta.profiles)}; {meta.kind})\n"
-        f"{meta.title}\n\n"
-        f"What it checks: {meta.checks}\n\n"
-        f"Why it matters: {meta.rationale}\n\n"
-        f"How to fix: {meta.remediation}\n\n"
-        f"References:{references}"
-    )
 
 
 @cli.command()

@@ -38,6 +38,18 @@ class RuleMeta:
     remediation: str
     references: tuple[str, ...]
 
+    def explained(self) -> str:
+        """Everything about the rule, as plain text (sitescan rules --explain, SARIF's help)."""
+        references = "".join(f"\n  - {reference}" for reference in self.references) or " none"
+        return (
+            f"{self.id} ({self.severity}; profiles: {', '.join(self.profiles)}; {self.kind})\n"
+            f"{self.title}\n\n"
+            f"What it checks: {self.checks}\n\n"
+            f"Why it matters: {self.rationale}\n\n"
+            f"How to fix: {self.remediation}\n\n"
+            f"References:{references}"
+        )
+
 
 @dataclass(frozen=True)
 class Profile:

@@ -197,7 +197,7 @@ def _rule(rule_id: str, findings: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "id": meta.id,
         "shortDescription": {"text": meta.title},
         "fullDescription": {"text": meta.checks},
-        "help": {"text": _help_text(meta), "markdown": _help_markdown(meta)},
+        "help": {"text": meta.explained(), "markdown": _help_markdown(meta)},
         "defaultConfiguration": {"level": LEVELS[meta.severity]},
         "properties": {
             "severity": meta.severity,
@@ -213,18 +213,6 @@ def _rule(rule_id: str, findings: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 def _tags(rule_id: str) -> list[str]:
     return ["privacy", "compliance", rule_id.split(".", 1)[0]]
-
-
-def _help_text(meta: RuleMeta) -> str:
-    parts = [
-        f"{meta.title}.",
-        f"What it checks: {meta.checks}",
-        f"Why it matters: {meta.rationale}",
-        f"How to fix it: {meta.remediation}",
-    ]
-    if meta.references:
-        parts.append("References: " + " ".join(meta.references))
-    return "\n\n".join(parts)
 
 
 def _help_markdown(meta: RuleMeta) -> str:
