@@ -108,8 +108,10 @@ async def raw_playwright(urls: list[str], network: NetworkMap, ca: Path, concurr
 
 
 class PeakMemory:
-    """The largest resident set, summed over a process and its descendants, sampled every 0.1 s from
-    /proc (Linux). Shared pages count once per process, the same way on both sides."""
+    """The largest memory use of a process and its descendants, sampled every 0.1 s from /proc (Linux):
+    the sum of each process's proportional set size (PSS), in which a page shared by several processes
+    (Chromium's code, mapped by every one of its processes) is divided among them rather than counted
+    in full by each, as a resident-set sum would."""
 
     def __init__(self, root: int, include_root: bool = True) -> None:
         self.root, self.include_root = root, include_root
@@ -131,26 +133,29 @@ class PeakMemory:
 
     def sample(self) -> int:
         children: dict[int, list[int]] = {}
-        rss: dict[int, int] = {}
         for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-                status = (entry / "status").read_text()
-            except OSError:
-                continue  # the process ended meanwhile
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
-            resident = [line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")]
-            rss[int(entry.name)] = int(resident[0]) * 1024 if resident else 0  # kernel threads have none
-        total = rss.get(self.root, 0) if self.include_root else 0
+            if entry.name.isdigit():
+                try:
+                    parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except OSError:
+                    continue  # the process ended meanwhile
+                children.setdefault(parent, []).append(int(entry.name))
         pending = list(children.get(self.root, []))
+        total = _pss(self.root) if self.include_root else 0
         while pending:
             pid = pending.pop()
-            total += rss.get(pid, 0)
+            total += _pss(pid)
             pending.extend(children.get(pid, []))
         return total
+
+
+def _pss(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0  # ended meanwhile, or a kernel thread
+    kib = [line.split()[1] for line in rollup.splitlines() if line.startswith("Pss:")]
+    return int(kib[0]) * 1024 if kib else 0
 
 
 async def _load_all(context: BrowserContext, queue: list[str]) -> None:

@@ -136,18 +136,20 @@ def test_a_staging_ca_is_trusted_only_when_given(shop_internet: ScanHarness, tmp
     assert run.report["pages"][0]["status"] == 200
 
 
-def test_a_terminal_shows_a_bar_of_pages_done_found_and_in_flight(capsys):
+def test_a_terminal_shows_one_bar_of_page_loads_done_and_each_phase_beside_it(capsys):
     progress = Progress()
     progress.tty = True
     progress.state(CrawlState("before-consent", 0, 1, 4))
     progress.visit(PageVisit(url="https://www.example.com/", phase="before-consent", depth=0, status=200))
     progress.state(CrawlState("before-consent", 1, 1, 4))
-    progress.state(CrawlState("after-accept", 4, 0, 4))
+    progress.state(CrawlState("after-accept", 1, 1, 2))  # phases run side by side
+    progress.state(CrawlState("before-consent", 4, 0, 4))
     progress.done()
     frames = capsys.readouterr().err.replace("\n", "\r").split("\r")
     shown = [frame.rstrip() for frame in frames if frame.strip()]
     assert shown == [
-        "before-consent [------------------------] 0/4 pages, 1 in flight",
-        "before-consent [######------------------] 1/4 pages, 1 in flight  https://www.example.com/",
-        "after-accept   [########################] 4/4 pages, 0 in flight  https://www.example.com/",
+        "[------------------------] before-consent 0/4, 1 in flight",
+        "[######------------------] before-consent 1/4, 1 in flight",
+        "[########----------------] before-consent 1/4 · after-accept 1/2, 2 in flight",
+        "[####################----] before-consent 4/4 · after-accept 1/2, 1 in flight",
     ]

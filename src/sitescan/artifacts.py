@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 ARTIFACTS_SCHEMA = "sitescan-artifacts/1"
 
 Phase = Literal["before-consent", "after-accept", "after-reject", "gpc"]
+PHASE_ORDER: tuple[Phase, ...] = get_args(Phase)
 BeaconKind = Literal["sendBeacon", "keepalive", "ping", "pixel", "endpoint"]
 
 
@@ -234,6 +235,46 @@ class ScanArtifacts:
     @classmethod
     def read(cls, path: Path) -> ScanArtifacts:
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+class VisitLog:
+    """A running scan's page visits, each written to ``path`` as one JSON line as soon as its page is
+    done: memory stays flat however large the site, and a scan killed outright leaves what it saw. Only
+    what the scan itself needs later (each page's outcome, the hosts to probe) stays in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("w", encoding="utf-8")
+        self.count = 0
+        self.outcomes: dict[str, tuple[int | None, str | None]] = {}  # url -> (status, error)
+        self.final_urls: set[str] = set()
+
+    def append(self, visit: PageVisit, group: int = 0) -> None:
+        self._file.write(json.dumps([group, dataclasses.asdict(visit)]) + "\n")
+        self._file.flush()
+        self.count += 1
+        self.outcomes[visit.url] = (visit.status, visit.error)
+        self.final_urls.add(visit.final_url or visit.url)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def read(self) -> tuple[PageVisit, ...]:
+        """Every visit: group by group (start URLs that shared a set-up), each group's phases one after
+        another (they ran side by side), each phase in the order its pages were done."""
+        self._file.flush()
+        entries = []
+        with self.path.open(encoding="utf-8") as lines:
+            for line in lines:
+                group, data = json.loads(line)
+                entries.append((group, PHASE_ORDER.index(data["phase"]), _build(PageVisit, data)))
+        entries.sort(key=lambda entry: entry[:2])
+        return tuple(visit for _, _, visit in entries)
+
+    def close(self) -> None:
+        """Stop writing and remove the file (once the artifacts hold the visits)."""
+        self._file.close()
+        self.path.unlink(missing_ok=True)
 
 
 T = TypeVar("T")

@@ -1,9 +1,10 @@
 """Finding, launching and configuring Chromium so that it behaves like a visitor's browser.
 
 A visitor's Chrome keeps third-party cookies and shows no sign of automation; Playwright's default
-contexts are off-the-record profiles that block third-party cookies. Each phase therefore runs in its
-own persistent profile whose preferences allow them, and sitescan records what the browser refused
-(with the browser's reason) instead of pretending it was never tried.
+contexts are off-the-record profiles that block third-party cookies. sitescan therefore launches one
+browser whose profile preferences allow them, gives each phase a fresh context in it (which inherits
+that preference), and records what the browser refused (with the browser's reason) instead of
+pretending it was never tried.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from playwright.async_api import BrowserContext, Playwright, Request, Route
+from playwright.async_api import Browser, BrowserContext, Playwright, Request, Route
+from playwright.async_api import Error as PlaywrightError
 
 from sitescan.config import ConsentHandOver, Target
 from sitescan.errors import SitescanError
@@ -86,6 +88,9 @@ VISITOR_PREFERENCES = {
     "signin": {"allowed": False, "allowed_on_next_startup": False},
 }
 
+# A server that accepts the connection launches its browser before answering: allow for a slow start.
+REMOTE_CONNECT_TIMEOUT_MS = 60_000
+
 ANDROID_WEBVIEW_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 7 Build/UQ1A.240205.004; wv) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Version/4.0 Chrome/{major}.0.0.0 Mobile Safari/537.36"
@@ -125,6 +130,8 @@ class BrowserSettings:
     user_agent: str | None = None
     gpc: bool = False  # send Global Privacy Control (Sec-GPC: 1)
     extra_args: tuple[str, ...] = ()
+    # A remote browser cannot be told to trust --ca-cert: its contexts then accept any certificate.
+    ignore_https_errors: bool = False
 
 
 def launch_args(settings: BrowserSettings) -> list[str]:
@@ -167,6 +174,10 @@ def context_options(playwright: Playwright, settings: BrowserSettings, chromium_
         options["user_agent"] = settings.user_agent
     if settings.gpc:
         options["extra_http_headers"] = {"Sec-GPC": "1"}
+    if settings.network.proxy:
+        options["proxy"] = settings.network.proxy.playwright()
+    if settings.ignore_https_errors:
+        options["ignore_https_errors"] = True
     options.setdefault("user_agent", visitor_user_agent(chromium_major))
     return options
 
@@ -194,15 +205,12 @@ def chromium_major_version(executable: str) -> int:
 
 
 @asynccontextmanager
-async def phase_context(
-    playwright: Playwright,
-    executable: str,
-    settings: BrowserSettings,
-    user_agent_major: int,
-    har: Path | None = None,
-) -> AsyncIterator[BrowserContext]:
-    """A fresh visitor profile (its own browser process and cookie jar), removed afterwards; with ``har``,
-    its traffic is also written there as a HAR file (bodies left out) when it closes."""
+async def visitor_browser(
+    playwright: Playwright, executable: str, settings: BrowserSettings
+) -> AsyncIterator[Browser]:
+    """One Chromium for the whole scan, with a profile whose preferences allow third-party cookies; the
+    incognito contexts each phase opens in it inherit that setting (Playwright's own profile blocks
+    them there). The profile is removed afterwards."""
     profile = Path(tempfile.mkdtemp(prefix="sitescan-profile-"))
     try:
         user_data = profile / "data"
@@ -211,21 +219,68 @@ async def phase_context(
         environment = None
         if settings.ca_cert and shutil.which("certutil"):
             environment = {**os.environ, "HOME": str(_home_trusting(settings.ca_cert, profile / "home"))}
-        context = await playwright.chromium.launch_persistent_context(
+        default = await playwright.chromium.launch_persistent_context(
             str(user_data),
             executable_path=executable,
             headless=True,
             args=launch_args(settings),
             env=environment,
-            **({"record_har_path": str(har), "record_har_content": "omit"} if har else {}),
-            **context_options(playwright, settings, user_agent_major),
         )
         try:
-            yield context
+            assert default.browser is not None  # a local launch always has one
+            for page in default.pages:  # unused: its tab and window would hold two renderers
+                await page.close()
+            yield default.browser
         finally:
-            await context.close()
+            await default.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@asynccontextmanager
+async def remote_browser(playwright: Playwright, ws_url: str) -> AsyncIterator[Browser]:
+    """The Chromium of a Playwright browser server (``playwright run-server``, or a grid speaking its
+    protocol). It runs with the server's own profile and flags: see ``remote_notes``."""
+    try:
+        browser = await playwright.chromium.connect(ws_url, timeout=REMOTE_CONNECT_TIMEOUT_MS)
+    except PlaywrightError as error:
+        reason = next((line.strip() for line in str(error).splitlines() if line.strip()), "no answer")
+        raise SitescanError(f"--browser-ws {ws_url}: cannot use the browser server ({reason})") from None
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+def remote_notes(settings: BrowserSettings) -> list[str]:
+    """What a remote browser cannot be given, for the report's notes."""
+    notes = [
+        "remote browser: its server's profile may block third-party cookies (Playwright's does), so "
+        "third-party cookies can be missing; the browser's refusals are listed as blocked cookies"
+    ]
+    if settings.ignore_https_errors:
+        notes.append("remote browser: it cannot be given --ca-cert, so it accepted every certificate")
+    return notes
+
+
+@asynccontextmanager
+async def phase_context(
+    playwright: Playwright,
+    browser: Browser,
+    settings: BrowserSettings,
+    user_agent_major: int,
+    har: Path | None = None,
+) -> AsyncIterator[BrowserContext]:
+    """A fresh visitor (its own cookie jar and storage) in ``browser``; with ``har``, its traffic is
+    also written there as a HAR file (bodies left out) when it closes."""
+    context = await browser.new_context(
+        **({"record_har_path": str(har), "record_har_content": "omit"} if har else {}),
+        **context_options(playwright, settings, user_agent_major),
+    )
+    try:
+        yield context
+    finally:
+        await context.close()
 
 
 async def hand_over(context: BrowserContext, target: Target, consent: ConsentHandOver | None = None) -> None:

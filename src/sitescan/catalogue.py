@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sitescan.artifacts import PageVisit, ScanArtifacts
+from sitescan.artifacts import PHASE_ORDER, PageVisit, ScanArtifacts
 from sitescan.classify import COOKIE_CATEGORIES, TRACKING_CATEGORIES, Classifier
 from sitescan.urls import cookie_site, host_of, site_of, url_site
 
 REPORT_SCHEMA = "sitescan/1"
-PHASE_ORDER = ("before-consent", "after-accept", "after-reject", "gpc")
 
 
 def _ordered_phases(phases: Iterable[str]) -> list[str]:

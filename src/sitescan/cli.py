@@ -16,7 +16,7 @@ import click
 from playwright.async_api import Error as PlaywrightError
 
 from sitescan import __version__
-from sitescan.artifacts import PageVisit, ScanArtifacts
+from sitescan.artifacts import PageVisit, ScanArtifacts, VisitLog
 from sitescan.baseline import Baseline, load_baseline, write_baseline
 from sitescan.browser import BrowserSettings
 from sitescan.checks.engine import known_profiles, rule_catalogue
@@ -24,7 +24,7 @@ from sitescan.collect.autoconsent import PINNED_VERSION, find_bundle, install
 from sitescan.collect.crawl import CrawlSettings, CrawlState
 from sitescan.config import load_config
 from sitescan.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SitescanError
-from sitescan.netmap import ConnectTo, NetworkMap
+from sitescan.netmap import ConnectTo, NetworkMap, Proxy
 from sitescan.report import DEFAULT_FAIL_ON, FAIL_ON, build_report, failing
 from sitescan.reporters import WRITERS
 from sitescan.scan import ScanOptions, ScanProgress, Shard, artifacts_from, run_scan
@@ -39,9 +39,9 @@ def fail(message: str) -> NoReturn:
 
 
 class Progress:
-    """On a terminal, one updating bar per phase: pages done of those found so far, and in flight. In
-    logs (not a terminal), one plain line per page load. How many pages a crawl finds is known only as
-    it goes, so the bar's total grows."""
+    """On a terminal, one updating line: a bar of page loads done of those known so far, and each
+    phase's count (phases run side by side). In logs (not a terminal), one plain line per page load.
+    How many pages a crawl finds is known only as it goes, so the totals grow."""
 
     BAR = 24
 
@@ -49,28 +49,27 @@ class Progress:
         self.count = 0
         self.per_phase: dict[str, int] = {}
         self.tty = sys.stderr.isatty()
-        self.last_url = ""
-        self.shown_phase: str | None = None
+        self.states: dict[str, CrawlState] = {}
 
     def visit(self, visit: PageVisit) -> None:
         self.count += 1
         self.per_phase[visit.phase] = number = self.per_phase.get(visit.phase, 0) + 1
         outcome = visit.error or (str(visit.status) if visit.status else "no response")
-        self.last_url = visit.url
         if not self.tty:
             click.echo(f"[{visit.phase} #{number}] {visit.url} {outcome} ({visit.duration:.1f}s)", err=True)
 
     def state(self, state: CrawlState) -> None:
         if not self.tty:
             return
-        if self.shown_phase not in (None, state.phase):
-            click.echo("", err=True)  # keep the finished phase's bar on its own line
-        self.shown_phase = state.phase
-        filled = round(self.BAR * state.done / state.found) if state.found else 0
+        self.states[state.phase] = state
+        done = sum(s.done for s in self.states.values())
+        found = sum(s.found for s in self.states.values())
+        filled = round(self.BAR * done / found) if found else 0
         bar = "#" * filled + "-" * (self.BAR - filled)
-        counts = f"{state.done}/{state.found} pages, {state.in_flight} in flight"
-        line = f"{state.phase:14} [{bar}] {counts}  {self.last_url}"
-        click.echo("\r" + line[:110].ljust(110), nl=False, err=True)
+        phases = " · ".join(f"{phase} {s.done}/{s.found}" for phase, s in self.states.items())
+        in_flight = sum(s.in_flight for s in self.states.values())
+        line = f"[{bar}] {phases}, {in_flight} in flight"
+        click.echo("\r" + line[:130].ljust(130), nl=False, err=True)
 
     def done(self) -> None:
         if self.tty and self.count:
@@ -114,6 +113,24 @@ def _shard(value: str | None) -> Shard | None:
     return Shard(int(match[1]), int(match[2]))
 
 
+def _check_remote(network: NetworkMap, browser_ws: str | None) -> None:
+    """Host mapping needs Chromium flags, which neither a proxied nor a remote browser can honour."""
+    if network.proxy and (network.rules or network.block_unmapped):
+        raise SitescanError(
+            "--proxy cannot be combined with --connect-to or --block-unmapped: the proxy decides where "
+            "connections go"
+        )
+    if browser_ws is None:
+        return
+    if not browser_ws.startswith(("ws://", "wss://")):
+        raise SitescanError(f"bad --browser-ws {browser_ws!r}: expected ws://HOST:PORT/ or wss://...")
+    if network.rules or network.block_unmapped:
+        raise SitescanError(
+            "--connect-to and --block-unmapped cannot be sent to a remote browser (--browser-ws): give "
+            "it a --proxy that reaches the hosts instead"
+        )
+
+
 def _formats(value: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in value.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
@@ -137,6 +154,8 @@ def scan_options(
     connect_to: tuple[str, ...],
     block_unmapped: bool,
     ca_cert: Path | None,
+    proxy: str | None,
+    browser_ws: str | None,
     concurrency: int,
     timeout: float,
     settle: float,
@@ -155,8 +174,13 @@ def scan_options(
             raise SitescanError("no URL to scan: give one, or list [[targets]] in the config file")
         url_list = _url_list(urls_file)
         chosen_shard = _shard(shard)
-        network = NetworkMap(tuple(ConnectTo.parse(rule) for rule in connect_to), block_unmapped)
+        network = NetworkMap(
+            tuple(ConnectTo.parse(rule) for rule in connect_to),
+            block_unmapped,
+            Proxy.parse(proxy) if proxy is not None else None,
+        )
         network.host_resolver_rules()  # validate now, before a browser starts
+        _check_remote(network, browser_ws)
     except SitescanError as error:
         fail(str(error))
     return ScanOptions(
@@ -170,7 +194,14 @@ def scan_options(
             settle=settle,
             concurrency=concurrency,
         ),
-        browser=BrowserSettings(network=network, ca_cert=ca_cert, device=device, webview=webview),  # type: ignore[arg-type]
+        browser=BrowserSettings(
+            network=network,
+            ca_cert=ca_cert,
+            device=device,
+            webview=webview,  # type: ignore[arg-type]
+            ignore_https_errors=bool(browser_ws and ca_cert),
+        ),
+        browser_ws=browser_ws,
         use_sitemap=sitemap,
         url_list=url_list,
         shard=chosen_shard,
@@ -194,19 +225,21 @@ def execute_scan(
     write_baseline_to: Path | None = None,
 ) -> int:
     """Scan, write the outputs (a partial report too, if interrupted), and return the exit code."""
-    progress = ScanProgress()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    progress = ScanProgress(VisitLog(out_dir / "visits.jsonl"))
     display = Progress()
     started = time.monotonic()
     try:
         interrupted = asyncio.run(_scan_until_interrupted(options, progress, display))
     except SitescanError as error:
+        progress.visits.close()
         fail(str(error))
     finally:
         display.done()
     artifacts = artifacts_from(options, progress, interrupted)
     report = build_report(artifacts, options.config, options.profiles, fail_on, baseline=baseline)
-    out_dir.mkdir(parents=True, exist_ok=True)
     artifacts.write(out_dir / "artifacts.json")
+    progress.visits.close()
     written = [WRITERS[name](report, out_dir) for name in formats]
     if write_baseline_to is not None:
         written.append(save_baseline(report, write_baseline_to))
@@ -226,7 +259,7 @@ def execute_scan(
     if interrupted:
         click.echo(f"sitescan: error: interrupted; partial report written to {out_dir}", err=True)
         return EXIT_ERROR
-    unreachable = _unreachable_targets(options.targets, progress.visits)
+    unreachable = _unreachable_targets(options.targets, progress.visits.outcomes)
     if unreachable:
         click.echo(f"sitescan: error: could not scan {'; '.join(unreachable)}", err=True)
         return EXIT_ERROR
@@ -252,13 +285,14 @@ def show_findings(report: dict[str, Any]) -> None:
     )  # fmt: skip
 
 
-def _unreachable_targets(targets: tuple[str, ...], visits: list[PageVisit]) -> list[str]:
-    by_url = {visit.url: visit for visit in visits}
+def _unreachable_targets(
+    targets: tuple[str, ...], outcomes: dict[str, tuple[int | None, str | None]]
+) -> list[str]:
     problems = []
     for target in targets:
-        visit = by_url.get(target)
-        if visit is None or visit.status is None:
-            problems.append(f"{target}: {visit.error if visit else 'not visited'}")
+        status, error = outcomes.get(target, (None, "not visited"))
+        if status is None:
+            problems.append(f"{target}: {error}")
     return problems
 
 
@@ -415,11 +449,26 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Extra CA certificate (PEM) to trust.",
         ),
         click.option(
+            "--proxy",
+            default=None,
+            metavar="URL",
+            help="Send connections through this proxy (http://HOST:PORT or socks5://HOST:PORT; "
+            "instead of --connect-to).",
+        ),
+        click.option(
+            "--browser-ws",
+            default=None,
+            metavar="URL",
+            help="Use a remote Playwright browser server (playwright run-server) instead of launching "
+            "Chromium; --connect-to cannot reach it (use --proxy), and with --ca-cert it accepts any "
+            "certificate.",
+        ),
+        click.option(
             "--concurrency",
             type=click.IntRange(min=1, max=16),
             default=CrawlSettings.concurrency,
             show_default=True,
-            help="Pages loaded at once.",
+            help="Pages each phase loads at once (the phases run side by side).",
         ),
         click.option(
             "--timeout",

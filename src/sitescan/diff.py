@@ -18,7 +18,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from sitescan.catalogue import PHASE_ORDER, REPORT_SCHEMA
+from sitescan.artifacts import PHASE_ORDER
+from sitescan.catalogue import REPORT_SCHEMA
 from sitescan.checks.engine import SEVERITIES
 from sitescan.errors import SitescanError
 

@@ -1,10 +1,10 @@
 """sitescan's own HTTP requests (sitemaps), sent where the browser's would go: through the same
-``--connect-to`` mapping and trusting the same extra CA, with the real host name in Host and SNI."""
+``--connect-to`` mapping or ``--proxy`` and trusting the same extra CA, with the real host name in Host
+and SNI."""
 
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +50,7 @@ class Fetcher:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        destination = self.network.resolve(host, port)
-        if destination is None:
-            raise OSError(f"{host} is not mapped by --connect-to")
-        sock = socket.create_connection(destination, timeout=self.timeout)
+        sock = self.network.connect(host, port, self.timeout)
         if parts.scheme == "https":
             sock = self.tls.wrap_socket(sock, server_hostname=host)
         connection = http.client.HTTPConnection(host, port, timeout=self.timeout)

@@ -3,8 +3,9 @@
 `sitescan demo` serves its bundled storefront with it and the tests serve their sites with it. A site
 tree holds one folder per host name (``root/www.example.com/index.html``); ``root/routes.toml`` adds
 what static files cannot express: response headers such as ``Set-Cookie``, redirects, status codes,
-delays and pixel bodies. Requests reach it through Chromium's ``--host-resolver-rules``, so the
-browser keeps the real host names in ``Host`` and SNI; one certificate, signed by a throw-away CA,
+delays and pixel bodies. Requests reach it through Chromium's ``--host-resolver-rules``, or through
+its HTTP proxy (``proxy_url()``: for a remote browser, which cannot be given those rules); either way
+the browser keeps the real host names in ``Host`` and SNI; one certificate, signed by a throw-away CA,
 names every host of the tree.
 
 TLS variants (for the TLS probe and its rules) are planted per host in ``routes.toml``, all on the one
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import mimetypes
+import select
 import socket
 import ssl
 import threading
@@ -52,6 +54,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from socketserver import StreamRequestHandler, ThreadingTCPServer
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -179,6 +182,7 @@ class LoopbackInternet:
     extra_hosts: tuple[str, ...] = ()
     http_port: int = 0
     https_port: int = 0
+    proxy_port: int = 0
     served: list[ServedRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -199,7 +203,7 @@ class LoopbackInternet:
         # the probe's days_left against it.
         self.clock = datetime.now(UTC).replace(microsecond=0)
         self.ca = trustme.CA(organization_name=CA_ORGANIZATION)
-        self._servers: list[ThreadingHTTPServer] = []
+        self._servers: list[ThreadingTCPServer] = []
         self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -218,13 +222,15 @@ class LoopbackInternet:
         https_server = _HttpsServer(
             ("127.0.0.1", self.https_port), handler, lambda name: contexts.get(name or "", default)
         )
-        for server in (http_server, https_server):
+        self.http_port = http_server.server_address[1]
+        self.https_port = https_server.server_address[1]
+        proxy_server = _ProxyServer(("127.0.0.1", self.proxy_port), _make_proxy_handler(self))
+        for server in (http_server, https_server, proxy_server):
             server.daemon_threads = True
             # a short poll: stop() (server.shutdown) waits up to one poll interval per server
             threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        self._servers = [http_server, https_server]
-        self.http_port = http_server.server_address[1]
-        self.https_port = https_server.server_address[1]
+        self._servers = [http_server, https_server, proxy_server]
+        self.proxy_port = proxy_server.server_address[1]
         return self
 
     def stop(self) -> None:
@@ -243,6 +249,11 @@ class LoopbackInternet:
     def connect_to(self) -> list[str]:
         """``--connect-to`` values that send every host's port 80 and 443 here (curl's syntax)."""
         return [f":80:127.0.0.1:{self.http_port}", f":443:127.0.0.1:{self.https_port}"]
+
+    def proxy_url(self) -> str:
+        """An HTTP proxy (``--proxy``) to this internet: it serves its hosts' ports 80 and 443 and refuses
+        every other destination at once (hermetic, for a browser that cannot be given ``connect_to()``)."""
+        return f"http://127.0.0.1:{self.proxy_port}"
 
     def write_ca(self, path: Path) -> Path:
         self.ca.cert_pem.write_to_path(str(path))
@@ -299,6 +310,12 @@ class _HttpServer(ThreadingHTTPServer):
     # the TLS probe's threads): the client retries only a second later.
     request_queue_size = 128
     daemon_threads = True
+
+
+class _ProxyServer(ThreadingTCPServer):
+    request_queue_size = 128
+    daemon_threads = True
+    allow_reuse_address = True
 
 
 class _HttpsServer(_HttpServer):
@@ -367,6 +384,76 @@ def _server_name(hello: bytes) -> str | None:
     except (IndexError, UnicodeDecodeError):
         pass
     return None
+
+
+def _make_proxy_handler(internet: LoopbackInternet) -> type[StreamRequestHandler]:
+    """``CONNECT host:443`` (or :80) becomes a tunnel to the HTTPS (or HTTP) server, which sees the
+    browser's own TLS handshake, SNI and all; ``GET http://host/path`` (a proxy's absolute form) is
+    passed to the HTTP server, which reads the host from the Host header, and the connection then closes.
+    Any other host or port is refused."""
+
+    class Handler(StreamRequestHandler):
+        rbufsize = 0  # unbuffered: no byte the client sends after its headers may be left behind
+
+        def handle(self) -> None:
+            head = self.rfile.readline(65537).decode("latin-1")
+            lines = []
+            while (line := self.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
+                lines.append(line.decode("latin-1"))
+            method, _, rest = head.partition(" ")
+            target = rest.rpartition(" ")[0]
+            if method == "CONNECT":
+                host, _, port = target.rpartition(":")
+                upstream = self._upstream(host.strip("[]"), port)
+                if upstream is None:
+                    return
+                self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            else:
+                parts = urlsplit(target)
+                upstream = self._upstream(
+                    parts.hostname or "", str(parts.port or 80) if parts.scheme == "http" else ""
+                )
+                if upstream is None:
+                    return
+                origin_form = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                kept = [
+                    line
+                    for line in lines
+                    if not line.lower().startswith(("proxy-connection:", "connection:"))
+                ]
+                request = f"{method} {origin_form} HTTP/1.1\r\n{''.join(kept)}Connection: close\r\n\r\n"
+                upstream.sendall(request.encode("latin-1"))
+            with upstream:
+                _pipe(self.connection, upstream)
+
+        def _upstream(self, host: str, port: str) -> socket.socket | None:
+            """A connection to the server for host:port, or None after refusing it (not served here)."""
+            ports = {"80": internet.http_port, "443": internet.https_port}
+            if host.lower() not in internet.hosts or port not in ports:
+                self.wfile.write(
+                    b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                return None
+            return socket.create_connection(("127.0.0.1", ports[port]))
+
+    return Handler
+
+
+def _pipe(client: socket.socket, upstream: socket.socket) -> None:
+    """Copy bytes both ways until either side closes."""
+    sockets = [client, upstream]
+    while True:
+        readable, _, _ = select.select(sockets, [], [], 60)
+        if not readable:
+            return  # idle for a minute: the browser has moved on
+        for source in readable:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            (upstream if source is client else client).sendall(data)
 
 
 def _make_handler(internet: LoopbackInternet) -> type[BaseHTTPRequestHandler]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sitescan.catalogue import PHASE_ORDER
+from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import SEVERITIES
 from sitescan.diff import read_report
 from sitescan.report import DEFAULT_FAIL_ON, summarise

@@ -1,11 +1,15 @@
 """Where connections really go: curl-style ``--connect-to`` rules, for the browser and for sitescan's
 own connections (sitemaps, and later the TLS probe), so that a staging build can be scanned under its
-production host names."""
+production host names; or ``--proxy``, through which every connection goes instead (what a remote
+browser, which cannot be given the rules, can use too)."""
 
 from __future__ import annotations
 
+import base64
 import re
+import socket
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from sitescan.errors import SitescanError
 
@@ -44,12 +48,119 @@ class ConnectTo:
 
 
 @dataclass(frozen=True)
+class Proxy:
+    """``--proxy``: an HTTP proxy (CONNECT) or a SOCKS5 proxy, with optional credentials."""
+
+    scheme: str
+    host: str
+    port: int
+    username: str = ""
+    password: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Proxy:
+        bad = SitescanError(f"bad --proxy {text!r}: expected http://HOST:PORT or socks5://HOST:PORT")
+        try:
+            parts = urlsplit(text.strip())
+            port = parts.port
+        except ValueError:  # a port that is no number, or out of range
+            raise bad from None
+        if parts.scheme not in ("http", "socks5") or not parts.hostname or port is None:
+            raise bad
+        if parts.path not in ("", "/") or parts.query:
+            raise SitescanError(f"bad --proxy {text!r}: a proxy URL has no path or query")
+        return cls(
+            parts.scheme, parts.hostname, port, unquote(parts.username or ""), unquote(parts.password or "")
+        )
+
+    def playwright(self) -> dict[str, str]:
+        """Playwright's ``proxy`` option for a browser context."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        options = {"server": f"{self.scheme}://{host}:{self.port}"}
+        if self.username:
+            options.update(username=self.username, password=self.password)
+        return options
+
+    def tunnel(self, host: str, port: int, timeout: float) -> socket.socket:
+        """A connection to host:port through the proxy (the proxy resolves the name, as for the browser)."""
+        sock = socket.create_connection((self.host, self.port), timeout=timeout)
+        try:
+            if self.scheme == "http":
+                self._connect_http(sock, host, port)
+            else:
+                self._connect_socks5(sock, host, port)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _connect_http(self, sock: socket.socket, host: str, port: int) -> None:
+        target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        request = f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n"
+        if self.username:
+            token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+            request += f"Proxy-Authorization: Basic {token}\r\n"
+        sock.sendall(f"{request}\r\n".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:  # byte by byte: what follows the headers belongs to the tunnel
+            byte = sock.recv(1)
+            if not byte or len(answer) > 65536:
+                raise OSError(f"the proxy closed the connection to {target}")
+            answer += byte
+        status = answer.split(b"\r\n", 1)[0].decode("latin-1")
+        if status.split(" ")[1:2] != ["200"]:
+            raise OSError(f"the proxy refused {target}: {status}")
+
+    def _connect_socks5(self, sock: socket.socket, host: str, port: int) -> None:
+        methods = b"\x02" if self.username else b"\x00"
+        sock.sendall(b"\x05\x01" + methods)
+        chosen = _read(sock, 2)
+        if chosen[1:] == b"\x02":  # username and password (RFC 1929)
+            user, password = self.username.encode(), self.password.encode()
+            sock.sendall(b"\x01" + bytes([len(user)]) + user + bytes([len(password)]) + password)
+            if _read(sock, 2)[1] != 0:
+                raise OSError("the SOCKS proxy refused the credentials")
+        elif chosen[1:] != b"\x00":
+            raise OSError("the SOCKS proxy accepts none of sitescan's methods")
+        name = host.encode("idna")
+        sock.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + port.to_bytes(2, "big"))
+        reply = _read(sock, 4)
+        if reply[1] != 0:
+            raise OSError(f"the SOCKS proxy refused {host}:{port} (reply {reply[1]})")
+        address = {1: 4, 4: 16}.get(reply[3]) or _read(sock, 1)[0]
+        _read(sock, address + 2)  # the bound address and port: not needed
+
+
+def _read(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise OSError("the proxy closed the connection")
+        data += chunk
+    return data
+
+
+@dataclass(frozen=True)
 class NetworkMap:
     rules: tuple[ConnectTo, ...] = ()
     block_unmapped: bool = False  # hermetic: a host no rule maps fails at once, as if it did not exist
+    proxy: Proxy | None = None  # every connection goes through it (then rules and blocking do not apply)
+
+    def connect(self, host: str, port: int, timeout: float) -> socket.socket:
+        """sitescan's own connection to host:port: mapped, blocked or through the proxy."""
+        if self.proxy is not None:
+            return self.proxy.tunnel(host, port, timeout)
+        destination = self.resolve(host, port)
+        if destination is None:
+            raise OSError(f"{host} is not mapped by --connect-to")
+        return socket.create_connection(destination, timeout=timeout)
 
     def resolve(self, host: str, port: int) -> tuple[str, int] | None:
-        """Where sitescan itself should connect for host:port; None when the host must not be reached."""
+        """Where sitescan itself should connect for host:port; None when the host must not be reached
+        directly (not mapped, or every connection goes through the proxy: use ``connect``)."""
+        if self.proxy is not None:
+            return None
         for rule in self.rules:
             if rule.matches(host, port):
                 return rule.to_host or host, rule.to_port or port

@@ -12,16 +12,19 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from playwright.async_api import async_playwright
+from playwright.async_api import Browser, Playwright, async_playwright
 
 from sitescan import __version__
-from sitescan.artifacts import PageVisit, Phase, ScanArtifacts, TlsRecord
+from sitescan.artifacts import PageVisit, Phase, ScanArtifacts, TlsRecord, VisitLog
 from sitescan.browser import (
     BrowserSettings,
     chromium_major_version,
     find_chromium,
     hand_over,
     phase_context,
+    remote_browser,
+    remote_notes,
+    visitor_browser,
     visitor_user_agent,
 )
 from sitescan.collect import sitemap
@@ -80,6 +83,7 @@ class ScanOptions:
     profiles: tuple[str, ...] = ()  # --profile; none: the config's, else canada
     screenshot_dir: Path | None = None
     har_dir: Path | None = None  # a HAR file per phase (and group of start URLs) goes here
+    browser_ws: str | None = None  # --browser-ws: a Playwright browser server's URL, instead of a launch
 
     def in_shard(self, url: str) -> bool:
         return self.shard is None or self.shard.owns(url)
@@ -113,7 +117,7 @@ class ScanOptions:
 class ScanProgress:
     """What has been gathered so far: an interrupted scan still reports it."""
 
-    visits: list[PageVisit] = field(default_factory=list)
+    visits: VisitLog
     sitemaps: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     browser: str = ""
@@ -127,92 +131,166 @@ async def run_scan(
     on_visit: Callable[[PageVisit], None] = lambda v: None,
     on_state: Callable[[CrawlState], None] = lambda s: None,
 ) -> None:
-    """Per group of start URLs: crawl before any consent, then revisit the same pages after each choice
-    (and with Global Privacy Control), each phase in a fresh visitor profile."""
-
-    def record(visit: PageVisit) -> None:
-        progress.visits.append(visit)
-        on_visit(visit)
-
+    """Per group of start URLs: crawl before any consent and, beside that crawl, revisit each page it
+    visits after each choice (and with Global Privacy Control), each phase in its own visitor profile."""
     screenshots = Screenshots(options.screenshot_dir)
     async with async_playwright() as playwright:
-        executable = find_chromium(playwright)
-        major = chromium_major_version(executable)
-        progress.browser = f"{executable} (Chromium {major})"
-        for group, (target, browser, start_urls) in enumerate(options.groups()):
-            sites = frozenset(url_site(t) for t in start_urls)
-            frontier = Frontier(sites, options.crawl)
-            for url in start_urls:
-                frontier.add(url, 0, forced=True)
-            for url in options.url_list:
-                if options.in_shard(url):
-                    frontier.add(url, 0, forced=True)
-            if options.use_sitemap:
-                _seed_from_sitemaps(options, start_urls, frontier, progress, visitor_user_agent(major))
-            first_visit = len(progress.visits)
-            har = options.har_path(group, "before-consent")
-            async with phase_context(playwright, executable, browser, major, har) as context:
-                await hand_over(context, target)
-                look = (
-                    consent_step("before-consent", None, screenshots, options.autoconsent)
-                    if options.consent != "none"
-                    else None
-                )
-                await crawl_phase(
-                    context,
-                    "before-consent",
-                    frontier,
-                    options.crawl,
-                    record,
-                    follow_links=options.shard is None,
-                    consent=look,
-                    look_on=frozenset(start_urls),
-                    privacy_policy=options.config.privacy_policy,
-                    on_state=on_state,
-                )
-            crawled = [(v.url, v.depth) for v in progress.visits[first_visit:]]
-            banner = any(v.consent and v.consent.platform for v in progress.visits[first_visit:])
-            # A choice is taken on the banner, or handed over by the app (the target's [targets.consent]).
-            choices = [c for c in CHOICES[options.consent] if banner or target.consent_for(c)]
-            if len(choices) < len(CHOICES[options.consent]):
-                skipped = " and ".join(f"after-{c}" for c in CHOICES[options.consent] if c not in choices)
-                progress.notes.append(
-                    f"no consent banner found on {', '.join(start_urls)}: no choice could be taken, so the "
-                    f"{skipped} phase{'s were' if ' and ' in skipped else ' was'} not run"
-                )
-            later: list[tuple[Phase, Choice | None, BrowserSettings]] = [
-                ("after-accept" if choice == "accept" else "after-reject", choice, browser)
-                for choice in choices
-            ]
-            if options.gpc:
-                later.append(("gpc", None, replace(browser, gpc=True)))
-            for phase, choice, settings in later:
-                revisit = Frontier(sites, replace(options.crawl, max_pages=len(crawled)))
-                for url, depth in crawled:
-                    revisit.add(url, depth, forced=True)
-                handover = target.consent_for(choice)
-                step = None
-                if handover is not None and choice is not None:
-                    step = handed_over_step(phase, choice, handover, screenshots)
-                elif choice is not None:
-                    step = consent_step(phase, choice, screenshots, options.autoconsent)
-                har = options.har_path(group, phase)
-                async with phase_context(playwright, executable, settings, major, har) as context:
-                    await hand_over(context, target, handover)
-                    if settings.gpc:
-                        await context.add_init_script(GPC_JS)
-                    await crawl_phase(
-                        context,
-                        phase,
-                        revisit,
-                        options.crawl,
-                        record,
-                        follow_links=False,
-                        consent=step,
-                        choice_urls=tuple(_with_params(u, handover) for u in start_urls) if choice else (),
-                        on_state=on_state,
-                    )
+        if options.browser_ws:
+            opened = remote_browser(playwright, options.browser_ws)
+        else:
+            executable = find_chromium(playwright)
+            major = chromium_major_version(executable)
+            progress.browser = f"{executable} (Chromium {major})"
+            opened = visitor_browser(playwright, executable, options.browser)
+        async with opened as browser:
+            if options.browser_ws:
+                major = int(browser.version.split(".")[0])
+                progress.browser = f"remote Chromium {browser.version} at {options.browser_ws}"
+                progress.notes.extend(remote_notes(options.browser))
+            for group, (target, settings, start_urls) in enumerate(options.groups()):
+                await _scan_group(
+                    _Group(options, playwright, browser, major, group, target, settings, start_urls),
+                    progress, screenshots, on_visit, on_state,
+                )  # fmt: skip
     await asyncio.to_thread(probe_site_tls, options, progress)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Start URLs that share a browser set-up, and what their phases need to launch."""
+
+    options: ScanOptions
+    playwright: Playwright
+    chromium: Browser
+    major: int
+    index: int
+    target: Target
+    browser: BrowserSettings  # the group's device, web view and user agent
+    start_urls: tuple[str, ...]
+
+    async def crawl(
+        self, phase: Phase, settings: BrowserSettings, handover: ConsentHandOver | None = None, **crawl: Any
+    ) -> None:
+        """One phase's crawl (``crawl_phase``'s arguments) as a fresh visitor, given what the app hands
+        over."""
+        har = self.options.har_path(self.index, phase)
+        async with phase_context(self.playwright, self.chromium, settings, self.major, har) as context:
+            await hand_over(context, self.target, handover)
+            if settings.gpc:
+                await context.add_init_script(GPC_JS)
+            await crawl_phase(context, phase, settings=self.options.crawl, **crawl)
+
+
+async def _scan_group(
+    group: _Group,
+    progress: ScanProgress,
+    screenshots: Screenshots,
+    on_visit: Callable[[PageVisit], None],
+    on_state: Callable[[CrawlState], None],
+) -> None:
+    """before-consent crawls; once it has looked for the banner on the start URLs, each later phase
+    takes its choice and then follows it page by page, as the crawl feeds it the pages it visited."""
+    options, target, start_urls = group.options, group.target, group.start_urls
+    sites = frozenset(url_site(t) for t in start_urls)
+    frontier = Frontier(sites, options.crawl)
+    for url in start_urls:
+        frontier.add(url, 0, forced=True)
+    for url in options.url_list:
+        if options.in_shard(url):
+            frontier.add(url, 0, forced=True)
+    if options.use_sitemap:
+        _seed_from_sitemaps(options, start_urls, frontier, progress, visitor_user_agent(group.major))
+
+    crawled: list[tuple[str, int]] = []
+    start_pending = set(start_urls)
+    start_seen = asyncio.Event()
+    banner = False
+    followers: list[Frontier] = []
+
+    def record(visit: PageVisit) -> None:
+        nonlocal banner
+        progress.visits.append(visit, group.index)
+        on_visit(visit)
+        if visit.phase != "before-consent":
+            return
+        crawled.append((visit.url, visit.depth))
+        for follower in followers:
+            follower.add(visit.url, visit.depth, forced=True)
+        banner = banner or bool(visit.consent and visit.consent.platform)
+        start_pending.discard(visit.url)
+        if not start_pending:
+            start_seen.set()
+
+    look = None
+    if options.consent != "none":
+        look = consent_step("before-consent", None, screenshots, options.autoconsent)
+
+    async def crawl_before_consent() -> None:
+        try:
+            await group.crawl(
+                "before-consent",
+                group.browser,
+                frontier=frontier,
+                on_visit=record,
+                follow_links=options.shard is None,
+                consent=look,
+                look_on=frozenset(start_urls),
+                privacy_policy=options.config.privacy_policy,
+                on_state=on_state,
+            )
+        finally:
+            start_seen.set()
+            for follower in followers:
+                follower.close()
+
+    running = [asyncio.ensure_future(crawl_before_consent())]
+    try:
+        await start_seen.wait()
+        if running[0].done() and running[0].exception() is not None:
+            return await running[0]
+        # A choice is taken on the banner, or handed over by the app (the target's [targets.consent]).
+        choices = [c for c in CHOICES[options.consent] if banner or target.consent_for(c)]
+        if len(choices) < len(CHOICES[options.consent]):
+            skipped = " and ".join(f"after-{c}" for c in CHOICES[options.consent] if c not in choices)
+            progress.notes.append(
+                f"no consent banner found on {', '.join(start_urls)}: no choice could be taken, so the "
+                f"{skipped} phase{'s were' if ' and ' in skipped else ' was'} not run"
+            )
+        later: list[tuple[Phase, Choice | None, BrowserSettings]] = [
+            ("after-accept" if choice == "accept" else "after-reject", choice, group.browser)
+            for choice in choices
+        ]
+        if options.gpc:
+            later.append(("gpc", None, replace(group.browser, gpc=True)))
+        for phase, choice, settings in later:
+            follower = Frontier(sites, options.crawl, fed=not running[0].done())
+            for url, depth in crawled:
+                follower.add(url, depth, forced=True)
+            followers.append(follower)
+            handover = target.consent_for(choice)
+            step = None
+            if handover is not None and choice is not None:
+                step = handed_over_step(phase, choice, handover, screenshots)
+            elif choice is not None:
+                step = consent_step(phase, choice, screenshots, options.autoconsent)
+            choice_urls = tuple(_with_params(u, handover) for u in start_urls) if choice else ()
+            crawl = group.crawl(
+                phase,
+                settings,
+                frontier=follower,
+                on_visit=record,
+                follow_links=False,
+                consent=step,
+                choice_urls=choice_urls,
+                handover=handover,
+                on_state=on_state,
+            )
+            running.append(asyncio.ensure_future(crawl))
+        await asyncio.gather(*running)
+    finally:  # one phase failed, or the scan was stopped: stop the others too
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
 
 def _with_params(url: str, handover: ConsentHandOver | None) -> str:
@@ -229,8 +307,8 @@ def probe_site_tls(options: ScanOptions, progress: ScanProgress) -> None:
     hosts = sorted(
         {
             (parts.hostname, parts.port or 443)
-            for visit in progress.visits
-            if (parts := urlsplit(visit.final_url or visit.url)).scheme == "https" and parts.hostname
+            for url in progress.visits.final_urls
+            if (parts := urlsplit(url)).scheme == "https" and parts.hostname
         }
     )
     progress.tls = list(
@@ -279,8 +357,9 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "consent": options.consent,
             "gpc": options.gpc,
             "autoconsent": options.autoconsent.version if options.autoconsent else None,
+            "browser_ws": options.browser_ws,
         },
-        visits=tuple(progress.visits),
+        visits=progress.visits.read(),
         sitemaps=tuple(progress.sitemaps),
         notes=tuple(progress.notes),
         tls=tuple(progress.tls),

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, get_args
+from typing import Any
 from urllib.parse import urlsplit
 
-from sitescan.artifacts import PageVisit, Phase, RequestRecord, TlsRecord
+from sitescan.artifacts import PHASE_ORDER, PageVisit, RequestRecord, TlsRecord
 from sitescan.checks.engine import Evidence, Hit, check
 from sitescan.urls import normalise
 
 WEAK_PROTOCOLS = ("TLSv1", "TLSv1.1")
 _MAX_AGE = re.compile(r"(?:^|;)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:;|$)", re.IGNORECASE)
-_PHASE_ORDER = {phase: index for index, phase in enumerate(get_args(Phase))}
 
 
 # -- from the TLS probe --------------------------------------------------------------------------
@@ -186,9 +185,7 @@ def _visits(evidence: Evidence) -> list[PageVisit]:
     """The visits, earliest phase first (stable within a phase): the first phase seen is the one kept."""
     if evidence.artifacts is None:
         return []
-    return sorted(
-        evidence.artifacts.visits, key=lambda visit: _PHASE_ORDER.get(visit.phase, len(_PHASE_ORDER))
-    )
+    return sorted(evidence.artifacts.visits, key=lambda visit: PHASE_ORDER.index(visit.phase))
 
 
 def _first_phase(evidence: Evidence, hits: Callable[[PageVisit], Iterable[Hit]]) -> Iterator[Hit]:

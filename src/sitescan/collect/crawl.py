@@ -46,13 +46,18 @@ class CrawlState:
 
 @dataclass
 class Frontier:
-    """The URLs still to visit (breadth first), and the normal form of every URL ever queued."""
+    """The URLs still to visit (breadth first), and the normal form of every URL ever queued.
+
+    A phase that revisits another phase's pages runs beside it: its frontier is ``fed`` by that crawl
+    until ``close()``, so an empty queue means "wait", not "done"."""
 
     sites: frozenset[str]
     settings: CrawlSettings
+    fed: bool = False
     queue: deque[tuple[str, int, bool]] = field(default_factory=deque)
     queued: set[str] = field(default_factory=set)
     dispatched: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def add(
         self, url: str, depth: int, from_sitemap: bool = False, forced: bool = False, first: bool = False
@@ -77,6 +82,12 @@ class Frontier:
             self.queue.appendleft((url, depth, from_sitemap))
         else:
             self.queue.append((url, depth, from_sitemap))
+        self.changed.set()
+
+    def close(self) -> None:
+        """The feeding crawl is over: once the queue is empty, so is this phase."""
+        self.fed = False
+        self.changed.set()
 
     @property
     def known(self) -> int:
@@ -137,7 +148,6 @@ async def crawl_phase(
 
     busy = 0
     done = len(choice_urls)
-    wake = asyncio.Event()
 
     def report_state() -> None:
         on_state(CrawlState(phase, done, busy, max(frontier.known, done + busy)))
@@ -147,11 +157,11 @@ async def crawl_phase(
         while True:
             item = frontier.next()
             if item is None:
-                if busy == 0:  # nothing queued and nobody can add more: done
-                    wake.set()
+                if busy == 0 and not frontier.fed:  # nothing queued and nobody can add more: done
+                    frontier.changed.set()
                     return
-                wake.clear()
-                await wake.wait()
+                frontier.changed.clear()
+                await frontier.changed.wait()
                 continue
             url, depth, from_sitemap = item
             busy += 1
@@ -172,6 +182,6 @@ async def crawl_phase(
                 busy -= 1
                 done += 1
                 report_state()
-                wake.set()
+                frontier.changed.set()
 
     await asyncio.gather(*(work(c) for c in collectors.values()))

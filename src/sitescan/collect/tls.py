@@ -10,7 +10,6 @@ HTTPS. A network problem never raises: it is recorded.
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
 import threading
 import warnings
@@ -111,8 +110,7 @@ class _Probe:
             return _unreachable(host, port, f"TLS probe failed: {error!r}")
 
     def _host(self, host: str, port: int) -> TlsRecord:
-        destination = self.network.resolve(host, port)
-        if destination is None:
+        if self.network.proxy is None and self.network.resolve(host, port) is None:
             return _unreachable(host, port, f"{host} is not mapped by --connect-to")
         accepted: list[str] = []
         der: bytes | None = None
@@ -121,7 +119,7 @@ class _Probe:
         # answers costs one timeout, not four.
         for name, context in reversed(self.contexts.unverified.items()):
             try:
-                sock = socket.create_connection(destination, timeout=self.timeout)
+                sock = self.network.connect(host, port, self.timeout)
             except OSError as error:  # nothing listens there: no point trying other versions
                 return _unreachable(host, port, f"cannot connect to {host}:{port}: {_reason(error)}")
             try:
@@ -146,18 +144,16 @@ class _Probe:
             https=True,
             redirects_http=self._redirects_http(host),
             protocols=tuple(accepted),
-            certificate=self._certificate(host, destination, best, der),
-            hsts=self._hsts(host, port, destination, best),
+            certificate=self._certificate(host, port, best, der),
+            hsts=self._hsts(host, port, best),
         )
 
     # -- the parts -------------------------------------------------------------------------------
-    def _certificate(
-        self, host: str, destination: tuple[str, int], version: str, der: bytes | None
-    ) -> CertificateRecord:
+    def _certificate(self, host: str, port: int, version: str, der: bytes | None) -> CertificateRecord:
         valid, error = True, None
         try:
             with (
-                socket.create_connection(destination, timeout=self.timeout) as sock,
+                self.network.connect(host, port, self.timeout) as sock,
                 self.contexts.verified(version).wrap_socket(sock, server_hostname=host),
             ):
                 pass
@@ -175,28 +171,23 @@ class _Probe:
             issuer, subject = _name(certificate.issuer), _name(certificate.subject)
         return CertificateRecord(valid, error, not_after, days_left, issuer, subject)
 
-    def _hsts(self, host: str, port: int, destination: tuple[str, int], version: str) -> str | None:
-        answer = self._get(host, port, destination, self.contexts.unverified[version])
+    def _hsts(self, host: str, port: int, version: str) -> str | None:
+        answer = self._get(host, port, self.contexts.unverified[version])
         return answer[1].get("strict-transport-security") if answer else None
 
     def _redirects_http(self, host: str) -> bool | None:
         # Always port 80, as a visitor typing the bare host name would reach it.
-        destination = self.network.resolve(host, 80)
-        if destination is None:
-            return None
-        answer = self._get(host, 80, destination, None)
+        answer = self._get(host, 80, None)
         if answer is None:
             return None
         status, headers = answer
         return status in REDIRECT_STATUSES and headers.get("location", "").lower().startswith("https://")
 
-    def _get(
-        self, host: str, port: int, destination: tuple[str, int], tls: ssl.SSLContext | None
-    ) -> tuple[int, dict[str, str]] | None:
+    def _get(self, host: str, port: int, tls: ssl.SSLContext | None) -> tuple[int, dict[str, str]] | None:
         """GET / once (no redirects followed): the status and headers, None when there is no answer."""
         try:
-            sock = socket.create_connection(destination, timeout=self.timeout)
-        except OSError:
+            sock = self.network.connect(host, port, self.timeout)
+        except OSError:  # not reachable, not mapped by --connect-to, or refused by the proxy
             return None
         connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
         try:

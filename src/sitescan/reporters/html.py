@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from sitescan.catalogue import PHASE_ORDER
+from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import rule_catalogue
 
 _ENVIRONMENT = Environment(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sitescan.catalogue import PHASE_ORDER
+from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import SEVERITIES
 
 MAX_FINDINGS = 50
