@@ -6,13 +6,20 @@ import asyncio
 import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page
 
 from sitescan.artifacts import PageVisit, Phase
-from sitescan.collect.page import BINDING, INSTRUMENT_JS, ConsentStep, JarFingerprint, PageCollector
+from sitescan.collect.page import (
+    BINDING,
+    INSTRUMENT_JS,
+    ConsentStep,
+    CookieWriters,
+    JarFingerprint,
+    PageCollector,
+)
 from sitescan.urls import normalise, url_site
 
 SKIPPED_EXTENSIONS = re.compile(r"\.(?:css|js|mjs|png|jpe?g|gif|webp|svg|ico|woff2?|ttf|mp4|mp3)$", re.I)
@@ -124,7 +131,7 @@ async def crawl_phase(
     def report(source: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
         collector = collectors.get(source["page"])
         if collector is not None:
-            collector.observer.on_report(source["frame"].url, kind, payload)
+            collector.on_report(kind, payload)
 
     await context.expose_binding(BINDING, report)
     await context.add_init_script(INSTRUMENT_JS)
@@ -134,8 +141,10 @@ async def crawl_phase(
         collectors[collector.page] = collector
 
     policy_urls: set[str] = set()  # shared by the tabs: these pages are read in detail
+    writers: CookieWriters = {}
     for collector in collectors.values():
         collector.policy_urls = policy_urls
+        collector.writers = collector.observer.writers = writers
     if privacy_policy and follow_links:
         policy_urls.add(normalise(privacy_policy))
         frontier.add(privacy_policy, 1, forced=True)
@@ -144,13 +153,31 @@ async def crawl_phase(
     jar: JarFingerprint = await first.jar_fingerprint()
     for url in choice_urls:
         visit, jar = await first.visit(url, 0, settings.timeout, settings.settle, jar, consent)
-        on_visit(visit)
+        if visit is not None:
+            on_visit(visit)
 
     busy = 0
     done = len(choice_urls)
 
     def report_state() -> None:
         on_state(CrawlState(phase, done, busy, max(frontier.known, done + busy)))
+
+    def follow(collector: PageCollector, depth: int) -> None:
+        """Queue the links of the page just read (its visit is finished only once the tab leaves it)."""
+        shown = collector.shown
+        if (
+            not follow_links
+            or shown is None
+            or shown.error
+            or url_site(shown.final_url) not in frontier.sites
+        ):
+            return
+        for privacy in shown.privacy_links:
+            policy_urls.add(normalise(privacy.url))
+            frontier.add(privacy.url, depth + 1, forced=True, first=True)
+        for link in shown.snapshot.links:
+            if link.startswith(("http:", "https:")):
+                frontier.add(link, depth + 1)
 
     async def work(collector: PageCollector) -> None:
         nonlocal jar, busy, done
@@ -159,7 +186,7 @@ async def crawl_phase(
             if item is None:
                 if busy == 0 and not frontier.fed:  # nothing queued and nobody can add more: done
                     frontier.changed.set()
-                    return
+                    break
                 frontier.changed.clear()
                 await frontier.changed.wait()
                 continue
@@ -168,20 +195,19 @@ async def crawl_phase(
             report_state()
             try:
                 step = consent if url in look_on else None
-                visit, jar = await collector.visit(url, depth, settings.timeout, settings.settle, jar, step)
-                if from_sitemap:
-                    visit = replace(visit, found_in_sitemap=True)
-                on_visit(visit)
-                if follow_links and not visit.error and url_site(visit.final_url or url) in frontier.sites:
-                    for privacy in visit.privacy_links:
-                        policy_urls.add(normalise(privacy.url))
-                        frontier.add(privacy.url, depth + 1, forced=True, first=True)
-                    for link in visit.links:
-                        frontier.add(link, depth + 1)
+                timeout, settle = settings.timeout, settings.settle
+                visit, jar = await collector.visit(url, depth, timeout, settle, jar, step, from_sitemap)
+                follow(collector, depth)
+                if visit is not None:
+                    on_visit(visit)
             finally:
                 busy -= 1
                 done += 1
                 report_state()
                 frontier.changed.set()
+        visit, left_jar = await collector.leave(settings.settle)
+        if visit is not None and left_jar is not None:
+            jar = left_jar
+            on_visit(visit)
 
     await asyncio.gather(*(work(c) for c in collectors.values()))

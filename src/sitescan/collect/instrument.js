@@ -5,9 +5,10 @@
 (() => {
   if (window.__sitescanInstalled) return;
   Object.defineProperty(window, "__sitescanInstalled", { value: true });
+  // Each report names its document: a page's reports while the tab leaves it are still that page's.
   const report = (kind, payload) => {
     try {
-      window.__sitescanReport(kind, payload);
+      window.__sitescanReport(kind, { ...payload, document: location.href });
     } catch (e) {
       /* the binding is gone while a frame unloads: nothing to do */
     }

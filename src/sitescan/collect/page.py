@@ -6,11 +6,16 @@ Sources, each used for what only it knows:
 - ``instrument.js`` in every frame: which script wrote a cookie, ``sendBeacon`` / keepalive calls, and
   pending one-shot timers (so a tag that fires seconds after load is waited for, not slept for);
 - the DOM after the page settles: title, links, ``<a ping>``, tiny or hidden images, storage keys.
+
+What a document sends while it unloads (pagehide, visibilitychange) DevTools does not show, in Chromium
+156: the browser sends it for a document that is gone. The cookies its answers set are still seen, in
+the jar, and put on the page that was left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
@@ -27,10 +32,13 @@ from sitescan.artifacts import (
     BlockedCookie,
     ConsentRecord,
     CookieRecord,
+    FormRecord,
     FrameRecord,
+    LinkRecord,
     MixedContentRecord,
     PageVisit,
     Phase,
+    PolicyPageRecord,
     RequestRecord,
     StorageRecord,
 )
@@ -79,6 +87,9 @@ _FRAME_JS = """async () => {
 ConsentStep = Callable[[Page, list[str], Callable[[], Awaitable[bool]]], Awaitable[ConsentRecord]]
 # Each cookie in the jar (name, domain, path, partition) -> a hash of its value and expiry: what changed.
 JarFingerprint = dict[tuple[str, str, str, str | None], str]
+# The tab that last wrote each cookie (name, stored domain), shared by the tabs of one browser context:
+# a jar change a tab did not see written is another tab's doing when that tab wrote it.
+CookieWriters = dict[tuple[str, str], int]
 # An image no frame displays whose body is this small is a pixel (a 1x1 GIF is 43 bytes).
 PIXEL_MAX_BYTES = 200
 
@@ -133,6 +144,8 @@ class _ScriptCookie:
 class _Observer:
     """What one tab reports while it shows one URL."""
 
+    tab: int = 0
+    writers: CookieWriters = field(default_factory=dict)
     requests: dict[str, _Request] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     inflight: set[str] = field(default_factory=set)
@@ -142,6 +155,10 @@ class _Observer:
     script_cookies: list[_ScriptCookie] = field(default_factory=list)
     beacon_calls: list[BeaconRecord] = field(default_factory=list)
     mixed_content: list[MixedContentRecord] = field(default_factory=list)
+    # The documents this page loaded (its own and its frames'), by loader and by URL: what they send
+    # while the tab leaves them is still this page's.
+    loaders: set[str] = field(default_factory=set)
+    documents: set[str] = field(default_factory=set)
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -167,6 +184,10 @@ class _Observer:
         if not url.startswith(("http:", "https:")):
             return
         self.touch()
+        if event.get("loaderId"):  # none for a worker's requests
+            self.loaders.add(event["loaderId"])
+        if event.get("documentURL"):
+            self.documents.add(event["documentURL"])
         existing = self.requests.get(request_id)
         if existing and "redirectResponse" in event:
             existing.redirect_chain.append(existing.url)
@@ -216,7 +237,10 @@ class _Observer:
         headers = {k.lower(): v for k, v in event.get("headers", {}).items()}
         blocked = {c["cookieLine"]: tuple(c["blockedReasons"]) for c in event.get("blockedCookies", [])}
         for line in filter(None, headers.get("set-cookie", "").split("\n")):
-            self.set_cookies.append(_SetCookie(line, request.url, blocked.pop(line, ())))
+            reasons = blocked.pop(line, ())
+            self.set_cookies.append(_SetCookie(line, request.url, reasons))
+            if not reasons:
+                self._wrote(line, request.url)
         for line, reasons in blocked.items():  # refused lines the header dump did not show
             self.set_cookies.append(_SetCookie(line, request.url, reasons))
 
@@ -225,8 +249,14 @@ class _Observer:
         self.touch()
         if kind == "cookie":
             self.script_cookies.append(_ScriptCookie(payload["line"], payload.get("script"), frame_url))
+            self._wrote(payload["line"], frame_url)
         elif kind == "beacon":
             self.beacon_calls.append(BeaconRecord(payload["url"], payload["kind"], payload.get("script")))
+
+    def _wrote(self, line: str, url: str) -> None:
+        parsed = CookieLine.parse(line)
+        if parsed.name:
+            self.writers[(parsed.name, parsed.stored_domain(host_of(url)))] = self.tab
 
 
 def _initiator_url(initiator: dict[str, Any]) -> str | None:
@@ -283,6 +313,31 @@ def _is_past(http_date: str) -> bool:
         return False
 
 
+@dataclass
+class _Shown:
+    """A page loaded and read, not yet left: its visit is finished once the tab has left it (so that
+    the cookies set by what it sends on pagehide and unload count), which loading the next page does at
+    no extra cost: a navigation to a blank page in between would double the browser's work."""
+
+    url: str
+    depth: int
+    found_in_sitemap: bool
+    started: float
+    duration: float
+    error: str | None
+    document: _Request | None
+    final_url: str
+    settled: bool
+    consent: ConsentRecord | None
+    snapshot: _FrameSnapshot
+    frames: tuple[FrameRecord, ...]
+    privacy_links: tuple[LinkRecord, ...]
+    forms: tuple[FormRecord, ...]
+    policy: PolicyPageRecord | None
+    observer: _Observer
+    jar_before: JarFingerprint
+
+
 class PageCollector:
     """Owns one tab of a phase's browser context; visits URLs one after another in it."""
 
@@ -291,7 +346,10 @@ class PageCollector:
         self.page = page
         self.cdp = cdp
         self.phase = phase
-        self.observer = _Observer()
+        # Shared with the other tabs of the context (crawl_phase): see CookieWriters.
+        self.writers: CookieWriters = {}
+        self.observer = _Observer(id(self), self.writers)
+        self.shown: _Shown | None = None  # the page on screen, until the tab leaves it
         # Normal forms of the pages linked as the privacy policy: read in detail when visited.
         self.policy_urls: set[str] = set()
 
@@ -302,11 +360,11 @@ class PageCollector:
         cdp = await context.new_cdp_session(page)
         collector = cls(context, page, cdp, phase)
         handlers = {
-            "Network.requestWillBeSent": lambda e: collector.observer.on_request(e),
-            "Network.responseReceived": lambda e: collector.observer.on_response(e),
-            "Network.loadingFinished": lambda e: collector.observer.on_finished(e),
-            "Network.loadingFailed": lambda e: collector.observer.on_failed(e),
-            "Network.responseReceivedExtraInfo": lambda e: collector.observer.on_response_extra(e),
+            "Network.requestWillBeSent": lambda e: collector.observer_for(e).on_request(e),
+            "Network.responseReceived": lambda e: collector.observer_for(e).on_response(e),
+            "Network.loadingFinished": lambda e: collector.observer_for(e).on_finished(e),
+            "Network.loadingFailed": lambda e: collector.observer_for(e).on_failed(e),
+            "Network.responseReceivedExtraInfo": lambda e: collector.observer_for(e).on_response_extra(e),
             "Audits.issueAdded": lambda e: collector.observer.on_issue(e),
         }
         for event, handler in handlers.items():
@@ -315,20 +373,41 @@ class PageCollector:
         await cdp.send("Audits.enable")
         return collector
 
+    def observer_for(self, event: dict[str, Any]) -> _Observer:
+        """The page being left owns its own requests and those of its documents; the rest is the new
+        page's."""
+        left = self.shown.observer if self.shown else None
+        if left is not None and (
+            event["requestId"] in left.requests or event.get("loaderId") in left.loaders
+        ):
+            return left
+        return self.observer
+
+    def on_report(self, kind: str, payload: dict[str, Any]) -> None:
+        """instrument.js's reports, by the document that made them (see ``observer_for``)."""
+        left = self.shown.observer if self.shown else None
+        document = payload.get("document")
+        if left is not None and document in left.documents and document not in self.observer.documents:
+            left.on_report(document, kind, payload)
+        else:
+            self.observer.on_report(document or self.page.url, kind, payload)
+
     async def visit(
         self,
         url: str,
         depth: int,
         timeout: float,
         settle: float,
-        jar_before: JarFingerprint,
+        jar: JarFingerprint,
         consent: ConsentStep | None = None,
-    ) -> tuple[PageVisit, JarFingerprint]:
-        """Load ``url``, wait for it to settle, gather, then leave it (so unload beacons are sent too).
+        found_in_sitemap: bool = False,
+    ) -> tuple[PageVisit | None, JarFingerprint]:
+        """Load ``url``, wait for it to settle and read it; return the previous page's visit, finished now
+        that loading this one has made the tab leave it, or None.
 
-        ``jar_before`` fingerprints the cookie jar as the previous visit left it; the new fingerprint is
-        returned with the visit."""
-        self.observer = _Observer()
+        ``jar`` fingerprints the cookie jar as the last finished visit left it; the jar as this call
+        leaves it is returned with the visit. ``leave()`` finishes the last page."""
+        self.observer = _Observer(id(self), self.writers)
         started = time.time()
         error: str | None = None
         response = None
@@ -343,6 +422,12 @@ class PageCollector:
         if "Download is starting" in (error or ""):
             error = None  # a file, not a page: recorded, not crawled
         settled = await self._settle(started, timeout, settle) if is_html else True
+        # The page left is finished once this one has settled: the answers to what it sent while
+        # unloading (which DevTools does not show: the browser sends them for a document that is gone)
+        # have then reached the jar, and this page's own writes are told apart.
+        finished = None
+        if self.shown is not None:
+            finished, jar = await self._finish(self.shown, exclude=self.observer)
         consent_record = None
         if consent is not None and is_html:
             scripts = [r.url for r in self.observer.requests.values() if r.resource_type == "Script"]
@@ -356,40 +441,75 @@ class PageCollector:
         privacy_links, forms, policy = (
             await read_document(self.page, policy_page) if is_html else ((), (), None)
         )
-        # Leave the page the way a visitor does, so beacons sent on pagehide/unload are seen.
-        await self._leave()
-        jar = await self._jar()
-        cookies, blocked, jar_after = self._attribute_cookies(jar, jar_before)
-
         final_url = self.page.url if response is None else response.url
-        if document:
-            final_url = document.url
+        self.shown = _Shown(
+            url=url,
+            depth=depth,
+            found_in_sitemap=found_in_sitemap,
+            started=started,
+            duration=round(time.time() - started, 3),
+            error=error or (document.error if document and document.status is None else None),
+            document=document,
+            final_url=document.url if document else final_url,
+            settled=settled,
+            consent=consent_record,
+            snapshot=snapshot,
+            frames=frames,
+            privacy_links=privacy_links,
+            forms=forms,
+            policy=policy,
+            observer=self.observer,
+            jar_before=jar,
+        )
+        return finished, jar
+
+    async def leave(self, settle: float) -> tuple[PageVisit | None, JarFingerprint | None]:
+        """Leave the last page (for a blank one, as a visitor closing the tab would) and finish its visit."""
+        if self.shown is None:
+            return None, None
+        self.observer = _Observer(id(self), self.writers)
+        with contextlib.suppress(PlaywrightError):  # the visit is finished with what was seen
+            await self.page.goto("about:blank", timeout=5000)
+        await asyncio.sleep(settle)  # the quiet time a next page would have given its unload beacons
+        return await self._finish(self.shown, exclude=self.observer)
+
+    async def _finish(self, shown: _Shown, exclude: _Observer) -> tuple[PageVisit, JarFingerprint]:
+        """The visit of a page the tab has left, once what it sent on leaving has been answered."""
+        deadline = time.monotonic() + UNLOAD_GRACE_SECONDS
+        while shown.observer.inflight and time.monotonic() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+        self.shown = None
+        cookies, blocked, jar_after = self._attribute_cookies(
+            shown.observer, await self._jar(), shown.jar_before, exclude
+        )
+        snapshot, document = shown.snapshot, shown.document
         links = (link.split("#", 1)[0] for link in snapshot.links if link.startswith(("http:", "https:")))
         visit = PageVisit(
-            url=url,
+            url=shown.url,
             phase=self.phase,
-            depth=depth,
-            final_url=final_url,
+            depth=shown.depth,
+            found_in_sitemap=shown.found_in_sitemap,
+            final_url=shown.final_url,
             status=document.status if document else None,
             content_type=document.mime_type if document else None,
             title=snapshot.title,
             redirects=tuple(document.redirect_chain) if document else (),
-            error=error or (document.error if document and document.status is None else None),
-            started=started,
-            duration=round(time.time() - started, 3),
-            settled=settled,
-            requests=tuple(self._requests()),
+            error=shown.error,
+            started=shown.started,
+            duration=shown.duration,
+            settled=shown.settled,
+            requests=tuple(_requests(shown.observer)),
             cookies=cookies,
             blocked_cookies=blocked,
             storage=tuple(StorageRecord(o, k, key) for o, k, key in snapshot.storage),  # type: ignore[arg-type]
-            frames=frames,
-            beacons=self._beacons(snapshot),
+            frames=shown.frames,
+            beacons=_beacons(shown.observer, snapshot),
             links=tuple(dict.fromkeys(links)),
-            mixed_content=tuple(dict.fromkeys(self.observer.mixed_content)),
-            privacy_links=privacy_links,
-            forms=forms,
-            policy=policy,
-            consent=consent_record,
+            mixed_content=tuple(dict.fromkeys(shown.observer.mixed_content)),
+            privacy_links=shown.privacy_links,
+            forms=shown.forms,
+            policy=shown.policy,
+            consent=shown.consent,
         )
         return visit, jar_after
 
@@ -460,15 +580,6 @@ class PageCollector:
                     snapshot.storage[(seen["origin"], kind, key)] = None
         return snapshot
 
-    async def _leave(self) -> None:
-        try:
-            await self.page.goto("about:blank", timeout=5000)
-        except PlaywrightError:
-            return
-        deadline = time.monotonic() + UNLOAD_GRACE_SECONDS
-        while self.observer.inflight and time.monotonic() < deadline:
-            await asyncio.sleep(POLL_SECONDS)
-
     async def _jar(self) -> list[dict[str, Any]]:
         result = await self.cdp.send("Network.getAllCookies")
         return result["cookies"]
@@ -477,12 +588,16 @@ class PageCollector:
         return _fingerprints(await self._jar())
 
     def _attribute_cookies(
-        self, jar: list[dict[str, Any]], jar_before: JarFingerprint
+        self, observer: _Observer, jar: list[dict[str, Any]], jar_before: JarFingerprint, exclude: _Observer
     ) -> tuple[tuple[CookieRecord, ...], tuple[BlockedCookie, ...], JarFingerprint]:
+        """The cookies ``observer``'s page set or changed, and those the browser refused it. A change
+        nobody was seen writing is this page's, unless another tab, or the next page (``exclude``),
+        wrote that cookie."""
         # The latest write this visit made to each (name, stored domain).
         writes: dict[tuple[str, str], tuple[str, str | None, str | None, CookieLine]] = {}
         blocked: dict[tuple[str, str, str], BlockedCookie] = {}
-        for header in self.observer.set_cookies:
+        next_page = _written(exclude)
+        for header in observer.set_cookies:
             parsed = CookieLine.parse(header.line)
             if not parsed.name:
                 continue
@@ -493,7 +608,7 @@ class PageCollector:
                 )
             else:
                 writes[(parsed.name, domain)] = ("header", header.response_url, None, parsed)
-        for write in self.observer.script_cookies:
+        for write in observer.script_cookies:
             parsed = CookieLine.parse(write.line)
             if parsed.name:
                 domain = parsed.stored_domain(host_of(write.frame_url))
@@ -512,8 +627,12 @@ class PageCollector:
             key = _jar_key(raw)
             in_jar.add((raw["name"], raw["domain"]))
             write = writes.get((raw["name"], raw["domain"]))
-            if write is None and jar_before.get(key) == jar_after[key]:
-                continue  # unchanged since an earlier visit: not this page's doing
+            if write is None and (
+                jar_before.get(key) == jar_after[key]  # unchanged since an earlier visit
+                or self.writers.get((raw["name"], raw["domain"]), id(self)) != id(self)  # another tab's
+                or (raw["name"], raw["domain"]) in next_page
+            ):
+                continue  # not this page's doing
             set_by, initiator, frame_url = (write[0], write[1], write[2]) if write else (None, None, None)
             cookies.append(_cookie_record(raw, set_by, initiator, frame_url, observed_at))
         for (name, domain), (set_by, initiator, _frame, parsed) in writes.items():
@@ -527,37 +646,50 @@ class PageCollector:
                 )
         return tuple(cookies), tuple(blocked.values()), jar_after
 
-    def _requests(self) -> list[RequestRecord]:
-        records = []
-        for request_id in self.observer.order:
-            request = self.observer.requests[request_id]
-            records.append(
-                RequestRecord(
-                    url=request.url,
-                    method=request.method,
-                    resource_type=request.resource_type,
-                    frame_url=request.frame_url,
-                    initiator=request.initiator,
-                    initiator_type=request.initiator_type,
-                    status=request.status,
-                    error=request.error,
-                    redirect_chain=tuple(request.redirect_chain),
-                )
-            )
-        return records
 
-    def _beacons(self, snapshot: _FrameSnapshot) -> tuple[BeaconRecord, ...]:
-        beacons: dict[str, BeaconRecord] = {call.url: call for call in self.observer.beacon_calls}
-        for ping in snapshot.pings:
-            beacons.setdefault(ping, BeaconRecord(ping, "ping", None))
-        for request in self.observer.requests.values():
-            if request.url in beacons:
-                continue
-            if request.resource_type == "Ping":  # an <a ping> click or a beacon the hook did not see
-                beacons[request.url] = BeaconRecord(request.url, "ping", request.initiator)
-            elif request.resource_type == "Image" and _is_pixel(request, snapshot):
-                beacons[request.url] = BeaconRecord(request.url, "pixel", request.initiator)
-        return tuple(beacons.values())
+def _requests(observer: _Observer) -> list[RequestRecord]:
+    records = []
+    for request_id in observer.order:
+        request = observer.requests[request_id]
+        records.append(
+            RequestRecord(
+                url=request.url,
+                method=request.method,
+                resource_type=request.resource_type,
+                frame_url=request.frame_url,
+                initiator=request.initiator,
+                initiator_type=request.initiator_type,
+                status=request.status,
+                error=request.error,
+                redirect_chain=tuple(request.redirect_chain),
+            )
+        )
+    return records
+
+
+def _beacons(observer: _Observer, snapshot: _FrameSnapshot) -> tuple[BeaconRecord, ...]:
+    beacons: dict[str, BeaconRecord] = {call.url: call for call in observer.beacon_calls}
+    for ping in snapshot.pings:
+        beacons.setdefault(ping, BeaconRecord(ping, "ping", None))
+    for request in observer.requests.values():
+        if request.url in beacons:
+            continue
+        if request.resource_type == "Ping":  # an <a ping> click or a beacon the hook did not see
+            beacons[request.url] = BeaconRecord(request.url, "ping", request.initiator)
+        elif request.resource_type == "Image" and _is_pixel(request, snapshot):
+            beacons[request.url] = BeaconRecord(request.url, "pixel", request.initiator)
+    return tuple(beacons.values())
+
+
+def _written(observer: _Observer) -> set[tuple[str, str]]:
+    """The cookies (name, stored domain) a page was seen writing."""
+    lines = [(h.line, h.response_url) for h in observer.set_cookies if not h.blocked_reasons]
+    lines += [(w.line, w.frame_url) for w in observer.script_cookies]
+    return {
+        (parsed.name, parsed.stored_domain(host_of(url)))
+        for line, url in lines
+        if (parsed := CookieLine.parse(line)).name
+    }
 
 
 def _is_pixel(request: _Request, snapshot: _FrameSnapshot) -> bool:
