@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -204,7 +205,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of all three runs, interleaved; medians are reported"
+    )
     args = parser.parse_args()
+    # Per arrangement: (seconds, page loads, peak bytes) of each round.
+    runs: dict[str, list[tuple[float, int, int]]] = {"sequential": [], "side by side": [], "sitescan": []}
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         urls = generate_site(root / "site", args.pages)
@@ -214,29 +220,42 @@ def main() -> None:
             network = NetworkMap(
                 tuple(ConnectTo.parse(r) for r in internet.connect_to()), block_unmapped=True
             )
-            # The raw side's tree: Playwright's driver and the browser, not this process (it serves the site).
-            raw = {}
-            for side_by_side in (False, True):
-                with PeakMemory(os.getpid(), include_root=False) as memory:
-                    seconds = asyncio.run(raw_playwright(urls, network, ca, args.concurrency, side_by_side))
-                raw[side_by_side] = (seconds, memory.peak)
-            scanned, loads, scan_memory = sitescan_scan(urls, internet, ca, args.concurrency, root / "report")
-    raw_loads = 3 * len(urls)
+            # Rounds interleave the three runs, so that a slower spell of a shared machine hits all three.
+            for round_number in range(args.repeat):
+                for side_by_side in (False, True):
+                    # The raw side's tree: the driver and the browser, not this process (it serves the site).
+                    with PeakMemory(os.getpid(), include_root=False) as memory:
+                        raw = raw_playwright(urls, network, ca, args.concurrency, side_by_side)
+                        seconds = asyncio.run(raw)
+                    runs["side by side" if side_by_side else "sequential"].append(
+                        (seconds, 3 * len(urls), memory.peak)
+                    )
+                out = root / f"report-{round_number}"
+                runs["sitescan"].append(sitescan_scan(urls, internet, ca, args.concurrency, out))
     mib = 1024 * 1024
-
-    def line(label: str, seconds: float, count: int, peak: int) -> str:
-        return (f"{label:31} {seconds:7.2f} s  {count:5d} loads  {count / seconds:6.2f} loads/s  "
-                f"peak {peak / mib:6.0f} MiB")  # fmt: skip
-
-    print(f"pages: {len(urls)} x 3 phases, concurrency: {args.concurrency}")
-    print(line("raw, phases one after another", raw[False][0], raw_loads, raw[False][1]))
-    print(line("raw, phases side by side", raw[True][0], raw_loads, raw[True][1]))
-    print(line("sitescan (phases side by side)", scanned, loads, scan_memory))
+    median = {
+        name: (
+            statistics.median(loads / seconds for seconds, loads, _ in rounds),
+            statistics.median(peak for *_, peak in rounds),
+        )
+        for name, rounds in runs.items()
+    }
+    print(f"pages: {len(urls)} x 3 phases, concurrency: {args.concurrency}, rounds: {args.repeat} (medians)")
+    labels = {
+        "sequential": "raw, phases one after another",
+        "side by side": "raw, phases side by side",
+        "sitescan": "sitescan (phases side by side)",
+    }
+    for name, (speed, peak) in median.items():
+        print(f"{labels[name]:31} {speed:6.2f} loads/s  peak {peak / mib:6.0f} MiB")
     # The limit is the faster raw arrangement; memory is compared with raw holding the same pages in
     # flight as sitescan (three phases side by side).
-    limit = max(raw_loads / seconds for seconds, _ in raw.values())
-    print(f"ratio (sitescan / raw): speed {(loads / scanned) / limit:.2f} (of the faster raw), "
-          f"memory {scan_memory / raw[True][1]:.2f} (of raw side by side)")  # fmt: skip
+    limit = max(median["sequential"][0], median["side by side"][0])
+    speed, memory = median["sitescan"][0] / limit, median["sitescan"][1] / median["side by side"][1]
+    print(f"ratio (sitescan / raw): speed {speed:.2f} (of the faster raw), "
+          f"memory {memory:.2f} (of raw side by side)")  # fmt: skip
+    per_page = statistics.median(seconds for seconds, _, _ in runs["sitescan"]) / len(urls)
+    print(f"sitescan: {per_page * 1000:.0f} ms per page (three phases)")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.async_api import Browser, Playwright, async_playwright
 
 from sitescan import __version__
-from sitescan.artifacts import PageVisit, Phase, ScanArtifacts, TlsRecord, VisitLog
+from sitescan.artifacts import ConsentRecord, PageVisit, Phase, ScanArtifacts, TlsRecord, VisitLog
 from sitescan.browser import (
     BrowserSettings,
     chromium_major_version,
@@ -208,16 +208,17 @@ async def _scan_group(
     followers: list[Frontier] = []
 
     def record(visit: PageVisit) -> None:
-        nonlocal banner
         progress.visits.append(visit, group.index)
         on_visit(visit)
-        if visit.phase != "before-consent":
-            return
-        crawled.append((visit.url, visit.depth))
+
+    def crawled_page(url: str, depth: int, consent: ConsentRecord | None) -> None:
+        """A page before-consent has read (its visit is finished later): the other phases may follow."""
+        nonlocal banner
+        crawled.append((url, depth))
         for follower in followers:
-            follower.add(visit.url, visit.depth, forced=True)
-        banner = banner or bool(visit.consent and visit.consent.platform)
-        start_pending.discard(visit.url)
+            follower.add(url, depth, forced=True)
+        banner = banner or bool(consent and consent.platform)
+        start_pending.discard(url)
         if not start_pending:
             start_seen.set()
 
@@ -232,6 +233,7 @@ async def _scan_group(
                 group.browser,
                 frontier=frontier,
                 on_visit=record,
+                on_read=crawled_page,
                 follow_links=options.shard is None,
                 consent=look,
                 look_on=frozenset(start_urls),

@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.async_api import BrowserContext, Page
 
-from sitescan.artifacts import PageVisit, Phase
+from sitescan.artifacts import ConsentRecord, PageVisit, Phase
 from sitescan.collect.page import (
     BINDING,
     INSTRUMENT_JS,
@@ -119,13 +119,17 @@ async def crawl_phase(
     look_on: frozenset[str] = frozenset(),
     privacy_policy: str | None = None,
     on_state: Callable[[CrawlState], None] = lambda state: None,
+    on_read: Callable[[str, int, ConsentRecord | None], None] = lambda url, depth, consent: None,
 ) -> None:
     """Visit the frontier's URLs with ``settings.concurrency`` tabs of one browser context.
 
     ``consent`` runs first on each of ``choice_urls``, one after another (the visitor takes a choice on
     the banner, and the crawl then goes on in that state), and during the regular visits of ``look_on``
     (where the banner is only looked for). When links are followed, the pages linked as the privacy
-    policy (and the configured ``privacy_policy``) are visited next, wherever they are."""
+    policy (and the configured ``privacy_policy``) are visited next, wherever they are.
+
+    ``on_read`` hears of each frontier page as soon as it has been read (with what the banner step saw);
+    ``on_visit`` gets its visit once the tab has left it, when the next page has settled."""
     collectors: dict[Page, PageCollector] = {}
 
     def report(source: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
@@ -198,6 +202,7 @@ async def crawl_phase(
                 timeout, settle = settings.timeout, settings.settle
                 visit, jar = await collector.visit(url, depth, timeout, settle, jar, step, from_sitemap)
                 follow(collector, depth)
+                on_read(url, depth, collector.shown.consent if collector.shown else None)
                 if visit is not None:
                     on_visit(visit)
             finally:

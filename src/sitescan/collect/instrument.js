@@ -110,10 +110,14 @@
       return originalCancelIdle.call(this, id);
     };
   }
+  // The horizon counts from the page's load event (or from `since`, a performance.now() time).
+  let loadedAt = null;
+  window.addEventListener("load", () => { loadedAt = performance.now(); }, { once: true });
   Object.defineProperty(window, "__sitescanPendingTimers", {
-    value: (horizon) => {
+    value: (horizon, since) => {
+      const limit = (since ?? loadedAt ?? performance.now()) + horizon;
       let count = 0;
-      for (const due of pending.values()) if (due <= horizon) count += 1;
+      for (const due of pending.values()) if (due <= limit) count += 1;
       return count;
     },
   });

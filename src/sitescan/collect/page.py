@@ -51,6 +51,11 @@ BINDING = "__sitescanReport"
 # so a polling loop cannot hold a page open.
 TIMER_HORIZON_MS = 5000
 POLL_SECONDS = 0.05
+# instrument.js counts the timers due within a horizon of the page's load event, or of a given time.
+_PENDING_TIMERS_JS = (
+    "([horizon, since]) => window.__sitescanPendingTimers"
+    " ? window.__sitescanPendingTimers(horizon, since) : 0"
+)
 UNLOAD_GRACE_SECONDS = 1.0
 
 # Read once per frame after the page settles. Links and the title matter for the top document only.
@@ -432,15 +437,17 @@ class PageCollector:
         if consent is not None and is_html:
             scripts = [r.url for r in self.observer.requests.values() if r.resource_type == "Script"]
             consent_record = await consent(
-                self.page, scripts, lambda: self._settle(time.time(), timeout, settle)
+                self.page, scripts, lambda: self._settle(time.time(), timeout, settle, after_load=False)
             )
-        snapshot = await self._snapshot() if is_html else _FrameSnapshot()
-        frames = self._frames() if is_html else ()
-        shown_at = document.url if document else url
-        policy_page = normalise(shown_at) in self.policy_urls or looks_like_policy(shown_at)
-        privacy_links, forms, policy = (
-            await read_document(self.page, policy_page) if is_html else ((), (), None)
-        )
+        snapshot, frames = _FrameSnapshot(), ()
+        privacy_links, forms, policy = (), (), None
+        if is_html:
+            shown_at = document.url if document else url
+            policy_page = normalise(shown_at) in self.policy_urls or looks_like_policy(shown_at)
+            frames = self._frames()
+            snapshot, (privacy_links, forms, policy) = await asyncio.gather(
+                self._snapshot(), read_document(self.page, policy_page)
+            )
         final_url = self.page.url if response is None else response.url
         self.shown = _Shown(
             url=url,
@@ -524,26 +531,27 @@ class PageCollector:
                 return request
         return None
 
-    async def _settle(self, started: float, timeout: float, settle: float) -> bool:
+    async def _settle(self, started: float, timeout: float, settle: float, after_load: bool = True) -> bool:
         """Wait until no request has been in flight for ``settle`` seconds and no one-shot timer is due
-        within TIMER_HORIZON_MS of load, or until ``timeout`` seconds after the visit began."""
+        within TIMER_HORIZON_MS of the page's load (``after_load``; else of now: after a click), or until
+        ``timeout`` seconds after the visit began. False when the page went away meanwhile."""
         deadline = started + timeout
         try:
-            loaded_at = await self.page.evaluate("performance.now()")
+            since = None if after_load else await self.page.evaluate("performance.now()")
         except PlaywrightError:
             return False
-        horizon = loaded_at + TIMER_HORIZON_MS
         while time.time() < deadline:
-            quiet = not self.observer.inflight and time.monotonic() - self.observer.last_activity >= settle
-            if quiet:
-                try:
-                    timers = await self.page.evaluate(
-                        "h => window.__sitescanPendingTimers ? window.__sitescanPendingTimers(h) : 0", horizon
-                    )
-                except PlaywrightError:
-                    timers = 0
-                if not timers and time.monotonic() - self.observer.last_activity >= settle:
-                    return True
+            quiet_for = time.monotonic() - self.observer.last_activity
+            if self.observer.inflight or quiet_for < settle:
+                wait = POLL_SECONDS if self.observer.inflight else settle - quiet_for
+                await asyncio.sleep(max(0.0, min(wait, deadline - time.time())))
+                continue
+            try:
+                timers = await self.page.evaluate(_PENDING_TIMERS_JS, [TIMER_HORIZON_MS, since])
+            except PlaywrightError:
+                return False
+            if not timers and time.monotonic() - self.observer.last_activity >= settle:
+                return True
             await asyncio.sleep(POLL_SECONDS)
         return False
 
@@ -564,10 +572,9 @@ class PageCollector:
 
     async def _snapshot(self) -> _FrameSnapshot:
         snapshot = _FrameSnapshot()
-        for frame in self.page.frames:
-            if not frame.url.startswith(("http:", "https:")):
-                continue
-            seen = await self._evaluate(frame, _FRAME_JS)
+        frames = [frame for frame in self.page.frames if frame.url.startswith(("http:", "https:"))]
+        readings = await asyncio.gather(*(self._evaluate(frame, _FRAME_JS) for frame in frames))
+        for frame, seen in zip(frames, readings, strict=True):
             if not seen:
                 continue
             if frame is self.page.main_frame:
