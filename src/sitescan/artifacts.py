@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
+from sitescan.output import write_atomically
+
 ARTIFACTS_SCHEMA = "sitescan-artifacts/1"
 
 Phase = Literal["before-consent", "after-accept", "after-reject", "gpc"]
@@ -226,7 +228,7 @@ class ScanArtifacts:
         return dataclasses.asdict(self)
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+        write_atomically(path, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanArtifacts:

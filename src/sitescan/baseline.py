@@ -30,6 +30,7 @@ from typing import Any
 from sitescan import __version__
 from sitescan.checks.engine import SEVERITIES, rule_catalogue
 from sitescan.errors import SitescanError
+from sitescan.output import write_atomically
 
 ENTRY_KEYS = ("rule", "url", "subject", "fingerprint", "reason", "expires")
 TODO_REASON = "TODO: why is this accepted?"
@@ -279,7 +280,7 @@ def write_baseline(
         ]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n".join(out) + "\n", encoding="utf-8")
+        write_atomically(path, "\n".join(out) + "\n")
     except OSError as error:
         raise SitescanError(f"--write-baseline {path}: cannot write: {error.strerror or error}") from None
     return len(chosen)

@@ -22,6 +22,7 @@ from sitescan.artifacts import PHASE_ORDER
 from sitescan.catalogue import REPORT_SCHEMA
 from sitescan.checks.engine import SEVERITIES
 from sitescan.errors import SitescanError
+from sitescan.output import write_atomically
 
 DIFF_SCHEMA = "sitescan-diff/1"
 KINDS = ("cookies", "third_parties", "beacons", "storage", "findings")
@@ -342,7 +343,7 @@ def write_outputs(diff: dict[str, Any], out_dir: Path) -> list[Path]:
             ("diff.html", html(diff)),
         ):
             path = out_dir / name
-            path.write_text(text, encoding="utf-8")
+            write_atomically(path, text)
             written.append(path)
     except OSError as error:
         raise SitescanError(f"--out {out_dir}: cannot write: {error.strerror or error}") from None

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import rule_catalogue
+from sitescan.output import write_atomically
 
 _ENVIRONMENT = Environment(
     loader=FileSystemLoader(str(files("sitescan.report_templates"))),
@@ -33,7 +34,8 @@ def write(report: dict[str, Any], out_dir: Path) -> Path:
     shots = report["consent"]["screenshots"] if "consent" in report else []
     images = {shot: _data_url(out_dir / shot) for shot in shots}
     # The rules' rationale and remediation, to show beside their findings (the report names the rule only).
-    path.write_text(
+    write_atomically(
+        path,
         template.render(
             report=report,
             styles=styles,
@@ -42,7 +44,6 @@ def write(report: dict[str, Any], out_dir: Path) -> Path:
             images=images,
             rules=rule_catalogue(),
         ),
-        encoding="utf-8",
     )
     return path
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sitescan.checks.engine import rule_catalogue
+from sitescan.output import write_atomically
 from sitescan.reporters.sarif import SiteFindings, findings_by_site, justification
 
 MAX_TEXT = 4000  # longest evidence text kept in a failure's body (GitLab's limit is 30 MB a file)
@@ -36,7 +37,7 @@ def write(report: dict[str, Any], out_dir: Path) -> Path:
     path = out_dir / "junit.xml"
     tree = ET.ElementTree(junit_tree(report))
     ET.indent(tree)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    write_atomically(path, ET.tostring(tree.getroot(), encoding="unicode", xml_declaration=True) + "\n")
     return path
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import SEVERITIES
+from sitescan.output import write_atomically
 
 MAX_FINDINGS = 50
 MAX_ROWS = 50  # per table of what the scan covered
@@ -33,7 +34,7 @@ _BLANKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 def write(report: dict[str, Any], out_dir: Path) -> Path:
     path = out_dir / "summary.md"
     text = render(report)
-    path.write_text(text, encoding="utf-8", errors="replace")
+    write_atomically(path, text, errors="replace")
     _append_to_step_summary(text)
     return path
 

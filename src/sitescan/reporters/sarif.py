@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from sitescan.checks.engine import RuleMeta, rule_catalogue
+from sitescan.output import write_atomically
 from sitescan.urls import site_of
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -129,7 +130,7 @@ def _quote(text: str) -> str:
 def write(report: dict[str, Any], out_dir: Path) -> Path:
     path = out_dir / "report.sarif"
     text = json.dumps(sarif_log(report), indent=1, ensure_ascii=False)
-    path.write_text(text + "\n", encoding="utf-8", errors="replace")
+    write_atomically(path, text + "\n", errors="replace")
     return path
 
 
