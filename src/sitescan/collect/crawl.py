@@ -140,15 +140,14 @@ async def crawl_phase(
     await context.expose_binding(BINDING, report)
     await context.add_init_script(INSTRUMENT_JS)
     first_tab = context.pages[0] if context.pages else None
+    writers: CookieWriters = {}
     for index in range(max(1, settings.concurrency)):
-        collector = await PageCollector.open(context, phase, first_tab if index == 0 else None)
+        collector = await PageCollector.open(context, phase, writers, first_tab if index == 0 else None)
         collectors[collector.page] = collector
 
     policy_urls: set[str] = set()  # shared by the tabs: these pages are read in detail
-    writers: CookieWriters = {}
     for collector in collectors.values():
         collector.policy_urls = policy_urls
-        collector.writers = collector.observer.writers = writers
     if privacy_policy and follow_links:
         policy_urls.add(normalise(privacy_policy))
         frontier.add(privacy_policy, 1, forced=True)

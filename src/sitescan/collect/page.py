@@ -149,8 +149,8 @@ class _ScriptCookie:
 class _Observer:
     """What one tab reports while it shows one URL."""
 
-    tab: int = 0
-    writers: CookieWriters = field(default_factory=dict)
+    tab: int  # the collector's id, for CookieWriters
+    writers: CookieWriters
     requests: dict[str, _Request] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     inflight: set[str] = field(default_factory=set)
@@ -164,6 +164,7 @@ class _Observer:
     # while the tab leaves them is still this page's.
     loaders: set[str] = field(default_factory=set)
     documents: set[str] = field(default_factory=set)
+    written: set[tuple[str, str]] = field(default_factory=set)  # cookies (name, stored domain) seen set
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -261,7 +262,9 @@ class _Observer:
     def _wrote(self, line: str, url: str) -> None:
         parsed = CookieLine.parse(line)
         if parsed.name:
-            self.writers[(parsed.name, parsed.stored_domain(host_of(url)))] = self.tab
+            key = (parsed.name, parsed.stored_domain(host_of(url)))
+            self.written.add(key)
+            self.writers[key] = self.tab
 
 
 def _initiator_url(initiator: dict[str, Any]) -> str | None:
@@ -346,24 +349,27 @@ class _Shown:
 class PageCollector:
     """Owns one tab of a phase's browser context; visits URLs one after another in it."""
 
-    def __init__(self, context: BrowserContext, page: Page, cdp: CDPSession, phase: Phase) -> None:
+    def __init__(
+        self, context: BrowserContext, page: Page, cdp: CDPSession, phase: Phase, writers: CookieWriters
+    ) -> None:
         self.context = context
         self.page = page
         self.cdp = cdp
         self.phase = phase
-        # Shared with the other tabs of the context (crawl_phase): see CookieWriters.
-        self.writers: CookieWriters = {}
-        self.observer = _Observer(id(self), self.writers)
+        self.writers = writers  # shared with the other tabs of the context: see CookieWriters
+        self.observer = self._new_observer()
         self.shown: _Shown | None = None  # the page on screen, until the tab leaves it
         # Normal forms of the pages linked as the privacy policy: read in detail when visited.
         self.policy_urls: set[str] = set()
 
     @classmethod
-    async def open(cls, context: BrowserContext, phase: Phase, page: Page | None = None) -> PageCollector:
+    async def open(
+        cls, context: BrowserContext, phase: Phase, writers: CookieWriters, page: Page | None = None
+    ) -> PageCollector:
         page = page or await context.new_page()
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
         cdp = await context.new_cdp_session(page)
-        collector = cls(context, page, cdp, phase)
+        collector = cls(context, page, cdp, phase, writers)
         handlers = {
             "Network.requestWillBeSent": lambda e: collector.observer_for(e).on_request(e),
             "Network.responseReceived": lambda e: collector.observer_for(e).on_response(e),
@@ -377,6 +383,9 @@ class PageCollector:
         await cdp.send("Network.enable")
         await cdp.send("Audits.enable")
         return collector
+
+    def _new_observer(self) -> _Observer:
+        return _Observer(id(self), self.writers)
 
     def observer_for(self, event: dict[str, Any]) -> _Observer:
         """The page being left owns its own requests and those of its documents; the rest is the new
@@ -412,7 +421,7 @@ class PageCollector:
 
         ``jar`` fingerprints the cookie jar as the last finished visit left it; the jar as this call
         leaves it is returned with the visit. ``leave()`` finishes the last page."""
-        self.observer = _Observer(id(self), self.writers)
+        self.observer = self._new_observer()
         started = time.time()
         error: str | None = None
         response = None
@@ -474,7 +483,7 @@ class PageCollector:
         """Leave the last page (for a blank one, as a visitor closing the tab would) and finish its visit."""
         if self.shown is None:
             return None, None
-        self.observer = _Observer(id(self), self.writers)
+        self.observer = self._new_observer()
         with contextlib.suppress(PlaywrightError):  # the visit is finished with what was seen
             await self.page.goto("about:blank", timeout=5000)
         await asyncio.sleep(settle)  # the quiet time a next page would have given its unload beacons
@@ -603,7 +612,6 @@ class PageCollector:
         # The latest write this visit made to each (name, stored domain).
         writes: dict[tuple[str, str], tuple[str, str | None, str | None, CookieLine]] = {}
         blocked: dict[tuple[str, str, str], BlockedCookie] = {}
-        next_page = _written(exclude)
         for header in observer.set_cookies:
             parsed = CookieLine.parse(header.line)
             if not parsed.name:
@@ -637,7 +645,7 @@ class PageCollector:
             if write is None and (
                 jar_before.get(key) == jar_after[key]  # unchanged since an earlier visit
                 or self.writers.get((raw["name"], raw["domain"]), id(self)) != id(self)  # another tab's
-                or (raw["name"], raw["domain"]) in next_page
+                or (raw["name"], raw["domain"]) in exclude.written
             ):
                 continue  # not this page's doing
             set_by, initiator, frame_url = (write[0], write[1], write[2]) if write else (None, None, None)
@@ -686,17 +694,6 @@ def _beacons(observer: _Observer, snapshot: _FrameSnapshot) -> tuple[BeaconRecor
         elif request.resource_type == "Image" and _is_pixel(request, snapshot):
             beacons[request.url] = BeaconRecord(request.url, "pixel", request.initiator)
     return tuple(beacons.values())
-
-
-def _written(observer: _Observer) -> set[tuple[str, str]]:
-    """The cookies (name, stored domain) a page was seen writing."""
-    lines = [(h.line, h.response_url) for h in observer.set_cookies if not h.blocked_reasons]
-    lines += [(w.line, w.frame_url) for w in observer.script_cookies]
-    return {
-        (parsed.name, parsed.stored_domain(host_of(url)))
-        for line, url in lines
-        if (parsed := CookieLine.parse(line)).name
-    }
 
 
 def _is_pixel(request: _Request, snapshot: _FrameSnapshot) -> bool:
