@@ -67,12 +67,12 @@ class ScanHarness:
         """What the test internet answered to the browser: not sitescan's own TLS probe."""
         return [r for r in self.internet.served if r.headers.get("user-agent") != TLS_PROBE_AGENT]
 
-    def scan(self, out: Path, *args: str) -> ScanRun:
+    def scan(self, out: Path, *args: str, env: dict[str, str] | None = None) -> ScanRun:
         """Scans the catalogue tests make end with exit 0 whatever they find (--fail-on never), unless
-        the test chooses its own gate."""
+        the test chooses its own gate. ``env`` is added to the scan's environment."""
         gate = [] if any(a.startswith(("--fail-on", "--exit-zero")) for a in args) else ["--fail-on", "never"]
         engines = [] if self.autoconsent or any("autoconsent" in a for a in args) else ["--no-autoconsent"]
-        done = run_sitescan("scan", *args, *gate, *engines, "--out", str(out), *self.network_args())
+        done = run_sitescan("scan", *args, *gate, *engines, "--out", str(out), *self.network_args(), env=env)
         return ScanRun(done.returncode, done.stdout, done.stderr, out)
 
 

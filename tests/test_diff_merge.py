@@ -225,7 +225,7 @@ def test_diff_escapes_what_the_site_controls(before: ScanRun, tmp_path: Path):
         ('{"visits": []}', "not a sitescan report (no schema)"),
         (
             '{"schema": "sitescan/1", "findings": [], "cookies": [{"nom": "x"}]}',
-            "not a sitescan report (cookies entry without 'name')",
+            "not a sitescan report (cookies[0]: no 'name')",
         ),
     ],
 )

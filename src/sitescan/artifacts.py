@@ -41,7 +41,7 @@ class RequestRecord:
 
 @dataclass(frozen=True)
 class CookieRecord:
-    """A cookie in the browser's jar after a page visit (its value is never kept)."""
+    """A cookie in the browser's jar after a page visit (its value only with --keep-values)."""
 
     name: str
     domain: str  # as the browser stores it: ".youtube.com" (domain cookie) or "www.youtube.com" (host-only)
@@ -56,6 +56,7 @@ class CookieRecord:
     initiator: str | None  # the response URL (header) or the script URL (script) that set it
     frame_url: str | None  # the document in which the setting script ran
     observed_at: float  # when the jar was read, seconds since the epoch (to compute the lifetime)
+    value: str | None = None  # None: not recorded (the default; --keep-values records it)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,12 @@ class StorageRecord:
     origin: str
     kind: Literal["local", "session", "indexeddb"]
     key: str  # the key (local/session storage) or database name (IndexedDB)
+    # With --keep-values, a local/session item's value (cut to MAX_STORAGE_VALUE characters, ending in
+    # "…"); None otherwise, and for a database.
+    value: str | None = None
+
+
+MAX_STORAGE_VALUE = 4096  # a cookie's own limit: a page may store megabytes under one key
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ def _cookies(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[s
                     "pages": [],
                     "set_by": cookie.set_by,
                     "initiator": cookie.initiator,
+                    "value": cookie.value,  # as first seen; None: not recorded (see scan.values)
                 }
             elif lifetime is not None and (
                 entry["lifetime_days"] is None or lifetime > entry["lifetime_days"]
@@ -234,6 +235,7 @@ def _storage(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
                     "origin": item.origin,
                     "kind": item.kind,
                     "key": item.key,
+                    "value": item.value,  # as first seen; None: not recorded, or a database
                     "party": "first" if url_site(item.origin) == page_site else "third",
                     "phases": [],
                     "pages": [],

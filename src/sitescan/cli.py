@@ -16,18 +16,20 @@ import click
 from playwright.async_api import Error as PlaywrightError
 
 from sitescan import __version__
-from sitescan.artifacts import PageVisit, ScanArtifacts, VisitLog
+from sitescan.artifacts import PageVisit, VisitLog
 from sitescan.baseline import Baseline, load_baseline, write_baseline
 from sitescan.browser import BrowserSettings
 from sitescan.checks.engine import known_profiles, rule_catalogue
 from sitescan.collect.autoconsent import PINNED_VERSION, find_bundle, install
 from sitescan.collect.crawl import CrawlSettings, CrawlState
-from sitescan.config import load_config
+from sitescan.collect.login import login_secrets
+from sitescan.config import device_hint, load_config
 from sitescan.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SitescanError
-from sitescan.netmap import ConnectTo, NetworkMap, Proxy
+from sitescan.netmap import ConnectTo, NetworkMap, Proxy, check_browser_ws
 from sitescan.report import DEFAULT_FAIL_ON, FAIL_ON, build_report, failing
 from sitescan.reporters import WRITERS
 from sitescan.scan import ScanOptions, ScanProgress, Shard, artifacts_from, run_scan
+from sitescan.shape import read_artifacts
 from sitescan.urls import parse_target
 
 FORMATS = tuple(WRITERS)
@@ -93,6 +95,8 @@ def _url_list(path: Path | None) -> tuple[str, ...]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise SitescanError(f"--urls {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise SitescanError(f"--urls {path}: not a text file (UTF-8) of URLs") from None
     urls = []
     for number, line in enumerate(lines, 1):
         text = line.split("#", 1)[0].strip()
@@ -122,8 +126,7 @@ def _check_remote(network: NetworkMap, browser_ws: str | None) -> None:
         )
     if browser_ws is None:
         return
-    if not browser_ws.startswith(("ws://", "wss://")):
-        raise SitescanError(f"bad --browser-ws {browser_ws!r}: expected ws://HOST:PORT/ or wss://...")
+    check_browser_ws(browser_ws)
     if network.rules or network.block_unmapped:
         raise SitescanError(
             "--connect-to and --block-unmapped cannot be sent to a remote browser (--browser-ws): give "
@@ -165,6 +168,7 @@ def scan_options(
     profiles: tuple[str, ...],
     screenshot_dir: Path | None,
     har_dir: Path | None,
+    keep_values: bool,
 ) -> ScanOptions:
     try:
         config = load_config(config_path)
@@ -181,6 +185,14 @@ def scan_options(
         )
         network.host_resolver_rules()  # validate now, before a browser starts
         _check_remote(network, browser_ws)
+        if device is not None and (hint := device_hint(device)):
+            raise SitescanError(f"unknown --device {device!r}: {hint}")
+        secrets = login_secrets(config, targets)
+        if har_dir is not None and secrets:
+            raise SitescanError(
+                "--har cannot be used with a login ([targets.login]): a HAR file records the login form's "
+                "data and the session's cookies as they were sent"
+            )
     except SitescanError as error:
         fail(str(error))
     return ScanOptions(
@@ -193,6 +205,7 @@ def scan_options(
             timeout=timeout,
             settle=settle,
             concurrency=concurrency,
+            keep_values=keep_values,
         ),
         browser=BrowserSettings(
             network=network,
@@ -212,6 +225,7 @@ def scan_options(
         profiles=profiles,
         screenshot_dir=screenshot_dir,
         har_dir=har_dir,
+        secrets=secrets,
     )
 
 
@@ -233,7 +247,7 @@ def execute_scan(
         interrupted = asyncio.run(_scan_until_interrupted(options, progress, display))
     except SitescanError as error:
         progress.visits.close()
-        fail(str(error))
+        fail(options.secrets.scrub(str(error)))
     finally:
         display.done()
     artifacts = artifacts_from(options, progress, interrupted)
@@ -511,6 +525,12 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Seconds of network quiet that end a page visit (pending short timers are waited for too).",
         ),
+        click.option(
+            "--keep-values",
+            is_flag=True,
+            help="Also record cookie and localStorage/sessionStorage values (in artifacts.json, report.json "
+            "and report.html; default: names and keys only).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -607,12 +627,9 @@ def check(
     baseline = _baseline_option(baseline_path)
     try:
         config = load_config(config_path)
-        if not source.is_file():
+        if not source.exists():
             raise SitescanError(f"{scan_dir}: no artifacts.json (is it a sitescan report folder?)")
-        try:
-            artifacts = ScanArtifacts.read(source)
-        except (ValueError, KeyError, TypeError) as error:
-            raise SitescanError(f"{source}: not a sitescan artifacts file ({error})") from None
+        artifacts = read_artifacts(source)
     except SitescanError as error:
         fail(str(error))
     out_dir = out_dir or scan_dir

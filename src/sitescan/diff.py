@@ -23,6 +23,7 @@ from sitescan.catalogue import REPORT_SCHEMA
 from sitescan.checks.engine import SEVERITIES
 from sitescan.errors import SitescanError
 from sitescan.output import write_atomically
+from sitescan.shape import read_json, report_schema, said, schema_problem
 
 DIFF_SCHEMA = "sitescan-diff/1"
 KINDS = ("cookies", "third_parties", "beacons", "storage", "findings")
@@ -37,23 +38,16 @@ CHANGES = ("added", "removed", "changed")
 
 
 def read_report(path: Path) -> dict[str, Any]:
-    """A sitescan/1 report.json, or SitescanError naming the file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SitescanError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SitescanError(f"{path}: is a folder, not a report.json") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SitescanError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
-    except json.JSONDecodeError as error:
-        raise SitescanError(f"{path}: not a sitescan report (not JSON: {error})") from None
+    """A sitescan/1 report.json that holds to the report's JSON Schema (what diff and merge read is then
+    there, of the right type), or SitescanError naming the file and the key."""
+    data = read_json(path, "report")
     if not isinstance(data, dict) or "schema" not in data:
         raise SitescanError(f"{path}: not a sitescan report (no schema)")
     if data["schema"] != REPORT_SCHEMA:
         raise SitescanError(f"{path}: schema {data['schema']!r}: sitescan reads {REPORT_SCHEMA!r} only")
-    if not isinstance(data.get("findings"), list):
-        raise SitescanError(f"{path}: not a sitescan report (no findings list)")
+    problem = schema_problem(data, report_schema())
+    if problem:
+        raise SitescanError(f"{path}: not a sitescan report ({said(problem)})")
     return data
 
 
@@ -129,29 +123,23 @@ def _ordered(phases: Iterable[str]) -> list[str]:
     return sorted(set(phases), key=lambda p: (rank.get(p, len(rank)), p))
 
 
-def _index(report: dict[str, Any], kind: str, path: Path) -> dict[tuple[Any, ...], dict[str, Any]]:
+def _index(report: dict[str, Any], kind: str) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The table's entries by identity; entries that share one (a cookie in two partitions, a beacon
     sent two ways) are one item with their phases joined."""
     spec = _KINDS[kind]
-    table = report.get(kind) or []
     items: dict[tuple[Any, ...], dict[str, Any]] = {}
-    try:
-        for entry in table:
-            key = spec.key(entry)
-            item = items.get(key)
-            if item is None:
-                items[key] = {
-                    "id": spec.show(entry),
-                    "label": spec.label(entry),
-                    "phases": _ordered(spec.phases(entry)),
-                    "entry": entry,
-                }
-            else:
-                item["phases"] = _ordered([*item["phases"], *spec.phases(entry)])
-    except KeyError as error:
-        raise SitescanError(f"{path}: not a sitescan report ({kind} entry without {error})") from None
-    except (TypeError, AttributeError):
-        raise SitescanError(f"{path}: not a sitescan report (malformed {kind})") from None
+    for entry in report.get(kind) or []:
+        key = spec.key(entry)
+        item = items.get(key)
+        if item is None:
+            items[key] = {
+                "id": spec.show(entry),
+                "label": spec.label(entry),
+                "phases": _ordered(spec.phases(entry)),
+                "entry": entry,
+            }
+        else:
+            item["phases"] = _ordered([*item["phases"], *spec.phases(entry)])
     return items
 
 
@@ -163,7 +151,7 @@ def diff_reports(
     changes: dict[str, dict[str, list[dict[str, Any]]]] = {}
     by_phase: dict[str, dict[str, int]] = {}
     for kind in KINDS:
-        before, after = _index(old, kind, old_path), _index(new, kind, new_path)
+        before, after = _index(old, kind), _index(new, kind)
         found: dict[str, list[dict[str, Any]]] = {change: [] for change in CHANGES}
         spec = _KINDS[kind]
         keys = before.keys() | after.keys()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from sitescan.artifacts import PHASE_ORDER
@@ -286,10 +286,17 @@ def copy_screenshots(
 ) -> None:
     """The kept consent blocks' screenshots, next to the merged report (the HTML report embeds them)."""
     blocks = [merged.get("consent") or {}, *(merged.get("consents") or {}).values()]
-    wanted = {shot for block in blocks if block for shot in block.get("screenshots", [])}
+    wanted = {shot for block in blocks if block for shot in block.get("screenshots", []) if _inside(shot)}
     for path, _ in inputs:
         for shot in wanted:
             source, target = path.parent / shot, out_dir / shot
             if source.is_file() and not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, target)
+
+
+def _inside(relative: str) -> bool:
+    """A screenshot path is copied only when it stays inside the report folder: a report edited to name
+    "../../.ssh/id_rsa" or an absolute path copies nothing."""
+    path = PurePath(relative)
+    return bool(relative) and not path.is_absolute() and ".." not in path.parts

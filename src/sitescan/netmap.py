@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from sitescan.errors import SitescanError
+from sitescan.urls import address_problem, host_problem
 
-_RULE = re.compile(r"^(?P<h1>\[[^\]]*\]|[^:]*):(?P<p1>\d*):(?P<h2>\[[^\]]*\]|[^:]*):(?P<p2>\d*)$")
+# Ports in ASCII digits only: int() would read other scripts' digits too.
+_RULE = re.compile(r"^(?P<h1>\[[^\]]*\]|[^:]*):(?P<p1>[0-9]*):(?P<h2>\[[^\]]*\]|[^:]*):(?P<p2>[0-9]*)$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class ConnectTo:
         match = _RULE.match(text.strip())
         if not match:
             raise SitescanError(f"bad --connect-to {text!r}: expected HOST1:PORT1:HOST2:PORT2")
+        for host in (match["h1"], match["h2"]):
+            problem = host and host_problem(host)
+            if problem:
+                raise SitescanError(f"bad --connect-to {text!r}: {problem} {host!r}")
         ports = []
         for key in ("p1", "p2"):
             value = match[key]
@@ -62,10 +68,15 @@ class Proxy:
         bad = SitescanError(f"bad --proxy {text!r}: expected http://HOST:PORT or socks5://HOST:PORT")
         try:
             parts = urlsplit(text.strip())
-            port = parts.port
-        except ValueError:  # a port that is no number, or out of range
+        except ValueError:  # unbalanced brackets, or a bracketed host that is no IPv6 address
             raise bad from None
-        if parts.scheme not in ("http", "socks5") or not parts.hostname or port is None:
+        if parts.scheme not in ("http", "socks5") or not parts.hostname:
+            raise bad
+        problem = address_problem(parts.netloc)
+        if problem:
+            raise SitescanError(f"bad --proxy {text!r}: {problem}")
+        port = parts.port  # valid now, if given
+        if port is None:
             raise bad
         if parts.path not in ("", "/") or parts.query:
             raise SitescanError(f"bad --proxy {text!r}: a proxy URL has no path or query")
@@ -129,6 +140,21 @@ class Proxy:
             raise OSError(f"the SOCKS proxy refused {host}:{port} (reply {reply[1]})")
         address = {1: 4, 4: 16}.get(reply[3]) or _read(sock, 1)[0]
         _read(sock, address + 2)  # the bound address and port: not needed
+
+
+def check_browser_ws(text: str) -> None:
+    """``--browser-ws``: a ws:// or wss:// URL with a valid host and port (Playwright's run-server prints
+    one), else a one-line error."""
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError:  # unbalanced brackets, a bracketed host that is no IPv6 address, odd Unicode
+        problem = "bad IPv6 address" if "[" in text or "]" in text else "bad host name"
+        raise SitescanError(f"bad --browser-ws {text!r}: {problem}") from None
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise SitescanError(f"bad --browser-ws {text!r}: expected ws://HOST:PORT/ or wss://...")
+    problem = address_problem(parts.netloc)
+    if problem:
+        raise SitescanError(f"bad --browser-ws {text!r}: {problem}")
 
 
 def _read(sock: socket.socket, size: int) -> bytes:

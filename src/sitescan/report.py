@@ -68,6 +68,8 @@ def build_report(
             "complete": complete,
             "checks": ran,
             "config": config.source,
+            # Whether cookies[].value and storage[].value hold the values (--keep-values) or are null.
+            "values": "kept" if artifacts.settings.get("keep_values") else "redacted",
         },
         "summary": summary,
     }

@@ -31,9 +31,11 @@ from sitescan.collect import sitemap
 from sitescan.collect.autoconsent import Bundle
 from sitescan.collect.consent import Choice, Screenshots, consent_step, handed_over_step
 from sitescan.collect.crawl import CrawlSettings, CrawlState, Frontier, crawl_phase
+from sitescan.collect.login import log_in
 from sitescan.collect.tls import probe_tls
 from sitescan.config import Config, ConsentHandOver, Target
 from sitescan.fetch import Fetcher
+from sitescan.redact import Secrets
 from sitescan.urls import normalise, origin_of, url_site
 
 ConsentMode = Literal["both", "accept", "reject", "none"]
@@ -84,6 +86,7 @@ class ScanOptions:
     screenshot_dir: Path | None = None
     har_dir: Path | None = None  # a HAR file per phase (and group of start URLs) goes here
     browser_ws: str | None = None  # --browser-ws: a Playwright browser server's URL, instead of a launch
+    secrets: Secrets = field(default_factory=Secrets)  # the logins' credentials: never written or printed
 
     def in_shard(self, url: str) -> bool:
         return self.shard is None or self.shard.owns(url)
@@ -107,7 +110,7 @@ class ScanOptions:
                 user_agent=self.browser.user_agent or target.user_agent,
             )
             key = (browser.webview, browser.device, browser.user_agent, target.headers, target.cookies,
-                   target.local_storage, target.consent)  # fmt: skip
+                   target.local_storage, target.consent, target.login)  # fmt: skip
             grouped.setdefault(key, []).append(url)
             settings.setdefault(key, (target, browser))
         return [(*settings[key], tuple(urls)) for key, urls in grouped.items()]
@@ -178,6 +181,8 @@ class _Group:
             await hand_over(context, self.target, handover)
             if settings.gpc:
                 await context.add_init_script(GPC_JS)
+            if (login := self.target.login) is not None:  # a fresh visitor: it logs in first
+                await log_in(context, phase, login, self.options.crawl, crawl["frontier"], crawl["on_visit"])
             await crawl_phase(context, phase, settings=self.options.crawl, **crawl)
 
 
@@ -208,6 +213,7 @@ async def _scan_group(
     followers: list[Frontier] = []
 
     def record(visit: PageVisit) -> None:
+        visit = options.secrets.scrub(visit)  # before visits.jsonl and the progress line
         progress.visits.append(visit, group.index)
         on_visit(visit)
 
@@ -336,8 +342,10 @@ def _seed_from_sitemaps(
 
 
 def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bool) -> ScanArtifacts:
+    """What the scan saw, with the logins' credentials taken out wherever a site echoed them."""
     crawl = options.crawl
-    return ScanArtifacts(
+    logins = {t.login.url for t in map(options.config.target_for, options.targets) if t.login}
+    artifacts = ScanArtifacts(
         tool_version=__version__,
         targets=options.targets,
         started=progress.started,
@@ -349,6 +357,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "timeout": crawl.timeout,
             "settle": crawl.settle,
             "concurrency": crawl.concurrency,
+            "keep_values": crawl.keep_values,
             "sitemap": options.use_sitemap,
             "urls": len(options.url_list),
             "shard": str(options.shard) if options.shard else None,
@@ -360,6 +369,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "gpc": options.gpc,
             "autoconsent": options.autoconsent.version if options.autoconsent else None,
             "browser_ws": options.browser_ws,
+            "logins": sorted(logins),
         },
         visits=progress.visits.read(),
         sitemaps=tuple(progress.sitemaps),
@@ -367,6 +377,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
         tls=tuple(progress.tls),
         interrupted=interrupted,
     )
+    return options.secrets.scrub(artifacts)
 
 
 def _now() -> str:

@@ -34,6 +34,7 @@ class CrawlSettings:
     timeout: float = 30.0
     settle: float = 0.25
     concurrency: int = 1
+    keep_values: bool = False  # record cookie and storage values (default: names and keys only)
 
     def admits(self, url: str) -> bool:
         if self.include and not any(p.search(url) for p in self.include):
@@ -148,6 +149,7 @@ async def crawl_phase(
     policy_urls: set[str] = set()  # shared by the tabs: these pages are read in detail
     for collector in collectors.values():
         collector.policy_urls = policy_urls
+        collector.keep_values = settings.keep_values
     if privacy_policy and follow_links:
         policy_urls.add(normalise(privacy_policy))
         frontier.add(privacy_policy, 1, forced=True)

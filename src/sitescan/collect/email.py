@@ -73,22 +73,29 @@ class Keywords:
 
 @cache
 def keywords() -> Keywords:
-    text = files("sitescan.rules").joinpath("links/keywords.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    unsubscribe, sender = data["unsubscribe"], data["sender"]
+    """rules/links/keywords.toml, read once. Broken, it is a packaging bug: one line says so, naming it."""
+    try:
+        text = files("sitescan.rules").joinpath("links/keywords.toml").read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        unsubscribe, sender = data["unsubscribe"], data["sender"]
 
-    def compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p) for p in patterns)
+        def compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+            return tuple(re.compile(p) for p in patterns)
 
-    return Keywords(
-        unsubscribe_texts=tuple(_normal(t) for t in unsubscribe["texts"]),
-        unsubscribe_urls=tuple(re.compile(p, re.IGNORECASE) for p in unsubscribe["url_patterns"]),
-        postal=compiled(sender["postal_patterns"]),
-        names=compiled(sender["name_patterns"]),
-        emails=compiled(sender["email_patterns"]),
-        phones=compiled(sender["phone_patterns"]),
-        web=compiled(sender["web_patterns"]),
-    )
+        return Keywords(
+            unsubscribe_texts=tuple(_normal(t) for t in unsubscribe["texts"]),
+            unsubscribe_urls=tuple(re.compile(p, re.IGNORECASE) for p in unsubscribe["url_patterns"]),
+            postal=compiled(sender["postal_patterns"]),
+            names=compiled(sender["name_patterns"]),
+            emails=compiled(sender["email_patterns"]),
+            phones=compiled(sender["phone_patterns"]),
+            web=compiled(sender["web_patterns"]),
+        )
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, re.error) as error:
+        problem = f"no {error}" if isinstance(error, KeyError) else str(error)
+        raise SitescanError(
+            f"sitescan's bundled rules/links/keywords.toml is broken ({problem}): reinstall sitescan"
+        ) from None
 
 
 def read_message(path: Path, shown: str | None = None) -> EmailMessage:
@@ -98,6 +105,8 @@ def read_message(path: Path, shown: str | None = None) -> EmailMessage:
     if kind is None:
         raise SitescanError(f"{name}: not an e-mail file (expected .eml or .html)")
     try:
+        if not path.is_file():  # a folder named .eml, a pipe or a device: reading it could block
+            raise SitescanError(f"{name}: not a file")
         if path.stat().st_size > MAX_BYTES:
             raise SitescanError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MiB, not an e-mail")
         data = path.read_bytes()
@@ -107,7 +116,11 @@ def read_message(path: Path, shown: str | None = None) -> EmailMessage:
         raise SitescanError(f"{name}: cannot read: {error.strerror or error}") from None
     if kind == "eml":
         return parse_eml(data, name)
+    if not data.strip():
+        raise SitescanError(f"{name}: not an HTML template (an empty file)")
     html, charset = decode_html_file(data)
+    if "\x00" in html:  # no text holds NUL characters (UTF-16 files, with their byte-order mark, are text)
+        raise SitescanError(f"{name}: not an HTML template (binary data)")
     return _message(name, "html", html=html, charset=charset)
 
 
@@ -123,6 +136,11 @@ def parse_eml(data: bytes, name: str) -> EmailMessage:
 
 
 def _parse_eml(data: bytes, name: str) -> EmailMessage:
+    if not data.strip():
+        raise SitescanError(f"{name}: not an e-mail message (an empty file)")
+    headers = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0]
+    if b"\x00" in headers:  # a body may carry binary parts, headers are text
+        raise SitescanError(f"{name}: not an e-mail message (binary data)")
     message = BytesParser(policy=policy.default).parsebytes(data)
     if not isinstance(message, MimeMessage) or not message.keys():
         raise SitescanError(f"{name}: not an e-mail message (no headers)")

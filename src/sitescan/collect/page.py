@@ -28,6 +28,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from sitescan.artifacts import (
+    MAX_STORAGE_VALUE,
     BeaconRecord,
     BlockedCookie,
     ConsentRecord,
@@ -59,14 +60,24 @@ _PENDING_TIMERS_JS = (
 UNLOAD_GRACE_SECONDS = 1.0
 
 # Read once per frame after the page settles. Links and the title matter for the top document only.
-_FRAME_JS = """async () => {
+# Storage values are read only with --keep-values, and cut here: a page may keep megabytes under a key.
+_FRAME_JS = """async ({keepValues, maxValue}) => {
   const hidden = (el) => {
     const style = getComputedStyle(el);
     const box = el.getBoundingClientRect();
     return style.display === 'none' || style.visibility === 'hidden' || box.width === 0 || box.height === 0;
   };
-  const keys = (store) => { try { return Array.from({length: store.length}, (_, i) => store.key(i)); }
-                             catch (e) { return []; } };
+  const cut = (value) => {
+    if (value.length <= maxValue) return value;
+    const head = value.slice(0, maxValue - 1);
+    return (/[\\ud800-\\udbff]$/.test(head) ? head.slice(0, -1) : head) + '\u2026';  // no half pair
+  };
+  const items = (store) => {
+    try {
+      return Array.from({length: store.length}, (_, i) => store.key(i))
+        .map((key) => [key, keepValues ? cut(store.getItem(key) ?? '') : null]);
+    } catch (e) { return []; }
+  };
   let databases = [];
   try { if (indexedDB.databases) databases = (await indexedDB.databases()).map((d) => d.name); }
   catch (e) { databases = []; }
@@ -74,9 +85,9 @@ _FRAME_JS = """async () => {
   const top = window === window.top;
   return {
     origin: location.origin,
-    local: keys(localStorage),
-    session: keys(sessionStorage),
-    indexeddb: databases,
+    local: items(localStorage),
+    session: items(sessionStorage),
+    indexeddb: databases.map((name) => [name, null]),
     title: top ? document.title : null,
     links: top ? Array.from(document.querySelectorAll('a[href], area[href]')).map((a) => a.href) : [],
     pings: Array.from(document.querySelectorAll('a[ping]')).flatMap((a) =>
@@ -108,7 +119,8 @@ class _FrameSnapshot:
     pings: list[str] = field(default_factory=list)
     images: set[str] = field(default_factory=set)
     tiny_images: set[str] = field(default_factory=set)
-    storage: dict[tuple[str, str, str], None] = field(default_factory=dict)
+    # (origin, kind, key) -> the value (None: not recorded, or a database)
+    storage: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -361,6 +373,7 @@ class PageCollector:
         self.shown: _Shown | None = None  # the page on screen, until the tab leaves it
         # Normal forms of the pages linked as the privacy policy: read in detail when visited.
         self.policy_urls: set[str] = set()
+        self.keep_values = False  # --keep-values: record cookie and storage values
 
     @classmethod
     async def open(
@@ -517,7 +530,7 @@ class PageCollector:
             requests=tuple(_requests(shown.observer)),
             cookies=cookies,
             blocked_cookies=blocked,
-            storage=tuple(StorageRecord(o, k, key) for o, k, key in snapshot.storage),  # type: ignore[arg-type]
+            storage=tuple(StorageRecord(o, k, key, value) for (o, k, key), value in snapshot.storage.items()),  # type: ignore[arg-type]
             frames=shown.frames,
             beacons=_beacons(shown.observer, snapshot),
             links=tuple(dict.fromkeys(links)),
@@ -564,9 +577,9 @@ class PageCollector:
             await asyncio.sleep(POLL_SECONDS)
         return False
 
-    async def _evaluate(self, frame: Frame, script: str) -> Any:
+    async def _evaluate(self, frame: Frame, script: str, arg: Any = None) -> Any:
         try:
-            return await frame.evaluate(script)
+            return await frame.evaluate(script, arg)
         except PlaywrightError:
             return None  # the frame navigated or went away: nothing to read
 
@@ -582,7 +595,8 @@ class PageCollector:
     async def _snapshot(self) -> _FrameSnapshot:
         snapshot = _FrameSnapshot()
         frames = [frame for frame in self.page.frames if frame.url.startswith(("http:", "https:"))]
-        readings = await asyncio.gather(*(self._evaluate(frame, _FRAME_JS) for frame in frames))
+        asked = {"keepValues": self.keep_values, "maxValue": MAX_STORAGE_VALUE}
+        readings = await asyncio.gather(*(self._evaluate(frame, _FRAME_JS, asked) for frame in frames))
         for frame, seen in zip(frames, readings, strict=True):
             if not seen:
                 continue
@@ -592,8 +606,8 @@ class PageCollector:
             snapshot.images.update(seen["images"])
             snapshot.tiny_images.update(seen["tiny_images"])
             for kind in ("local", "session", "indexeddb"):
-                for key in seen[kind]:
-                    snapshot.storage[(seen["origin"], kind, key)] = None
+                for key, value in seen[kind]:
+                    snapshot.storage[(seen["origin"], kind, key)] = value
         return snapshot
 
     async def _jar(self) -> list[dict[str, Any]]:
@@ -649,7 +663,7 @@ class PageCollector:
             ):
                 continue  # not this page's doing
             set_by, initiator, frame_url = (write[0], write[1], write[2]) if write else (None, None, None)
-            cookies.append(_cookie_record(raw, set_by, initiator, frame_url, observed_at))
+            cookies.append(_cookie_record(raw, set_by, initiator, frame_url, observed_at, self.keep_values))
         for (name, domain), (set_by, initiator, _frame, parsed) in writes.items():
             if set_by == "script" and not parsed.deletes and (name, domain) not in in_jar:
                 blocked[(name, domain, "script")] = BlockedCookie(
@@ -711,6 +725,7 @@ def _cookie_record(
     initiator: str | None,
     frame_url: str | None,
     observed_at: float,
+    keep_value: bool,
 ) -> CookieRecord:
     partition = _partition_site(raw)
     return CookieRecord(
@@ -727,6 +742,7 @@ def _cookie_record(
         initiator=initiator,
         frame_url=frame_url,
         observed_at=observed_at,
+        value=raw["value"] if keep_value else None,
     )
 
 

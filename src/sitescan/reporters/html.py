@@ -1,25 +1,37 @@
-"""report.html: one self-contained file rendered from report_templates/ (autoescaped: everything in
-it came from the scanned site)."""
+"""report.html: one self-contained file rendered from report_templates/. Everything in it came from the
+scanned site (or the audited e-mails): every printed value is autoescaped, and its hidden characters
+(controls, bidirectional overrides, lone surrogates) are shown as ``<U+XXXX>``."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import rule_catalogue
 from sitescan.output import write_atomically
+from sitescan.reporters.characters import visible
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ ... }}`` goes through here before it is escaped: text shows its hidden characters.
+    Markup is the templates' own (styles, script, macros), already made of shown values."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
 
 _ENVIRONMENT = Environment(
     loader=FileSystemLoader(str(files("sitescan.report_templates"))),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_shown,
 )
 
 
@@ -56,7 +68,14 @@ def _sort_phases(phases: list[str]) -> list[str]:
     return sorted(phases, key=PHASE_ORDER.index)
 
 
+def _json_text(value: Any) -> str:
+    """Evidence as readable JSON text (escaped like any other value; Jinja's tojson would show "<" as
+    \\u003c)."""
+    return json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True)
+
+
 _ENVIRONMENT.filters["sort_phases"] = _sort_phases
+_ENVIRONMENT.filters["json_text"] = _json_text
 
 
 def _data_url(png: Path) -> str | None:

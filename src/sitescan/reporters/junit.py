@@ -17,7 +17,6 @@ never read as all green. Everything is built with ElementTree, so the scanned si
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -25,11 +24,10 @@ from typing import Any
 
 from sitescan.checks.engine import rule_catalogue
 from sitescan.output import write_atomically
+from sitescan.reporters.characters import visible
 from sitescan.reporters.sarif import SiteFindings, findings_by_site, justification
 
 MAX_TEXT = 4000  # longest evidence text kept in a failure's body (GitLab's limit is 30 MB a file)
-# XML 1.0 cannot carry these at all, escaped or not: a page title may hold them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 INCOMPLETE_CASE = "sitescan.scan-complete"
 
 
@@ -153,5 +151,7 @@ def _details(finding: dict[str, Any]) -> str:
 
 
 def _text(value: str) -> str:
-    """ElementTree escapes markup but writes characters XML forbids as they are: replace those."""
-    return _NOT_XML.sub("\ufffd", value)
+    """ElementTree escapes markup but writes characters XML 1.0 forbids (most controls, lone
+    surrogates, U+FFFE) as they are, which no parser accepts: those, and the other hidden characters,
+    are shown as ``<U+XXXX>``."""
+    return visible(value)

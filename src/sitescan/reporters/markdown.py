@@ -19,6 +19,7 @@ from typing import Any
 from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import SEVERITIES
 from sitescan.output import write_atomically
+from sitescan.reporters.characters import visible
 
 MAX_FINDINGS = 50
 MAX_ROWS = 50  # per table of what the scan covered
@@ -28,7 +29,7 @@ STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 # Inline Markdown that site text could otherwise start: emphasis, code, links and images, strikethrough,
 # table cells, escapes. "<", ">" and "&" become HTML entities, so no tag and no entity gets through.
 _MARKDOWN = re.compile(r"([\\`*_\[\]()!|~{}#+=^$])")
-_BLANKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_BLANKS = re.compile(r"\s+")  # line breaks of every kind (U+2028 too) would end a table row
 
 
 def write(report: dict[str, Any], out_dir: Path) -> Path:
@@ -40,8 +41,8 @@ def write(report: dict[str, Any], out_dir: Path) -> Path:
 
 
 def md(value: Any, limit: int = MAX_CELL) -> str:
-    """Text for a Markdown line or table cell: one line, no markup, no HTML."""
-    text = _BLANKS.sub(" ", str(value)).strip()
+    """Text for a Markdown line or table cell: one line, no markup, no HTML, hidden characters shown."""
+    text = visible(_BLANKS.sub(" ", str(value)).strip())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))

@@ -12,6 +12,7 @@ The grouping of findings by target site lives here and is shared with the JUnit 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, metadata
@@ -21,6 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from sitescan.checks.engine import RuleMeta, rule_catalogue
 from sitescan.output import write_atomically
+from sitescan.reporters.characters import visible
 from sitescan.urls import site_of
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -233,11 +235,12 @@ def _result(finding: dict[str, Any], entry: SiteFindings, rule_index: int) -> di
     url, phase, subject = finding.get("url"), finding.get("phase"), str(finding.get("subject", ""))
     where = f" on {url}" if url else ""
     when = f" ({phase})" if phase else ""
+    message = f"{finding.get('title', finding['rule'])}: {subject}{where}{when}"
     result: dict[str, Any] = {
         "ruleId": finding["rule"],
         "ruleIndex": rule_index,
         "level": LEVELS.get(finding.get("severity", ""), "warning"),
-        "message": {"text": _clip(f"{finding.get('title', finding['rule'])}: {subject}{where}{when}")},
+        "message": {"text": _plain_message(message)},
         "locations": [
             {
                 "physicalLocation": {
@@ -279,6 +282,20 @@ def _information_uri() -> str | None:
         if label.strip().lower() in ("homepage", "source", "repository") and uri.strip():
             return uri.strip()
     return meta.get("Home-page") or None
+
+
+# SARIF 2.1.0 3.11.5 and 3.11.6: in a plain text message "{n}" is a placeholder and "[text](target)" an
+# embedded link that viewers render as one; "{", "}" are written "{{", "}}", and a bracket or backslash
+# escaped with a backslash is plain text.
+_MESSAGE_SYNTAX = re.compile(r"([\\\[\]])|([{}])")
+
+
+def _plain_message(text: str) -> str:
+    """A result's message: the site's text in it stays text in every viewer (no link, no placeholder,
+    no hidden character)."""
+    return _MESSAGE_SYNTAX.sub(
+        lambda match: "\\" + match[1] if match[1] else match[2] * 2, visible(_clip(text))
+    )
 
 
 def _clip(text: str) -> str:
