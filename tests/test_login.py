@@ -182,14 +182,26 @@ def test_wrong_credentials_stop_the_scan_before_any_page(members, tmp_path, logi
     assert leaks(run, USERNAME, WRONG_PASSWORD) == []
 
 
-def test_har_is_refused_with_a_login(members, tmp_path):
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        (
+            "--har",
+            "--har cannot be used with a login ([targets.login]): a HAR file records the login form's data "
+            "and the session's cookies as they were sent",
+        ),
+        (
+            "--keep-values",
+            "--keep-values cannot be used with a login ([targets.login]): the report would hold the session "
+            "cookie, which opens the account while it is valid",
+        ),
+    ],
+)
+def test_options_that_would_record_the_session_are_refused_with_a_login(members, tmp_path, flag, message):
     config = write_config(tmp_path)
-    run = members.scan(tmp_path / "out", "--config", str(config), "--har", env=CREDENTIALS)
+    run = members.scan(tmp_path / "out", "--config", str(config), flag, env=CREDENTIALS)
     assert run.returncode == 2
-    assert run.stderr.splitlines() == [
-        "sitescan: error: --har cannot be used with a login ([targets.login]): a HAR file records the "
-        "login form's data and the session's cookies as they were sent"
-    ]
+    assert run.stderr.splitlines() == [f"sitescan: error: {message}"]
 
 
 @pytest.mark.parametrize(

@@ -173,6 +173,7 @@ class PageVisit:
     content_type: str | None = None
     title: str | None = None
     redirects: tuple[str, ...] = ()  # the main document's redirect chain, before final_url
+    navigated_to: str | None = None  # where the page took itself once loaded (script, meta refresh)
     error: str | None = None  # why the page could not be (fully) loaded; the visit is kept
     started: float = 0.0
     duration: float = 0.0
@@ -190,6 +191,8 @@ class PageVisit:
     policy: PolicyPageRecord | None = None
     found_in_sitemap: bool = False
     consent: ConsentRecord | None = None  # the banner was looked for (and a choice taken) on this visit
+    dialogs: tuple[str, ...] = ()  # "alert: text", ...: what the page asked; every dialog was dismissed
+    popups: tuple[str, ...] = ()  # windows the page tried to open (blocked, or closed at once): not visited
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ pretending it was never tried.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import hashlib
@@ -18,6 +19,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -86,8 +88,12 @@ SCAN_FLAGS = (
 VISITOR_PREFERENCES = {
     "profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False},
     "signin": {"allowed": False, "allowed_on_next_startup": False},
+    # "Use a web service to help resolve navigation errors": off, or a certificate error makes Chromium
+    # probe connectivitycheck.gstatic.com for a captive portal (its own traffic, not the site's).
+    "alternate_error_pages": {"enabled": False},
 }
 
+DISCONNECT_GRACE_SECONDS = 2.0
 # A server that accepts the connection launches its browser before answering: allow for a slow start.
 REMOTE_CONNECT_TIMEOUT_MS = 60_000
 
@@ -147,7 +153,7 @@ def launch_args(settings: BrowserSettings) -> list[str]:
 
 
 def context_options(playwright: Playwright, settings: BrowserSettings, chromium_major: int) -> dict[str, Any]:
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"accept_downloads": False}  # a file a page sends is cancelled, never saved
     if settings.device:
         if settings.device not in playwright.devices:
             raise SitescanError(f"unknown --device {settings.device!r} (see Playwright's device names)")
@@ -224,6 +230,9 @@ async def visitor_browser(
             executable_path=executable,
             headless=True,
             args=launch_args(settings),
+            # A visitor's Chromium blocks popups opened without a click; Playwright's default lets them
+            # all through, so a page could open trackers in windows nobody watches.
+            ignore_default_args=["--disable-popup-blocking"],
             env=environment,
         )
         try:
@@ -261,6 +270,14 @@ def remote_notes(settings: BrowserSettings) -> list[str]:
     if settings.ignore_https_errors:
         notes.append("remote browser: it cannot be given --ca-cert, so it accepted every certificate")
     return notes
+
+
+async def has_died(browser: Browser) -> bool:
+    """Whether ``browser`` is gone: its disconnection can trail the first failed command a little."""
+    deadline = time.monotonic() + DISCONNECT_GRACE_SECONDS
+    while browser.is_connected() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return not browser.is_connected()
 
 
 @asynccontextmanager

@@ -23,6 +23,7 @@ from sitescan.checks.engine import known_profiles, rule_catalogue
 from sitescan.collect.autoconsent import PINNED_VERSION, find_bundle, install
 from sitescan.collect.crawl import CrawlSettings, CrawlState
 from sitescan.collect.login import login_secrets
+from sitescan.collect.page import first_line
 from sitescan.config import device_hint, load_config
 from sitescan.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SitescanError
 from sitescan.netmap import ConnectTo, NetworkMap, Proxy, check_browser_ws
@@ -33,6 +34,8 @@ from sitescan.shape import read_artifacts
 from sitescan.urls import parse_target
 
 FORMATS = tuple(WRITERS)
+# --max-time is enforced by force this many page timeouts after it (the pages under way, the TLS probe).
+MAX_TIME_OVERRUN_TIMEOUTS = 4
 
 
 def fail(message: str) -> NoReturn:
@@ -161,6 +164,7 @@ def scan_options(
     browser_ws: str | None,
     concurrency: int,
     timeout: float,
+    max_time: float | None,
     settle: float,
     consent: str,
     gpc: bool,
@@ -193,6 +197,11 @@ def scan_options(
                 "--har cannot be used with a login ([targets.login]): a HAR file records the login form's "
                 "data and the session's cookies as they were sent"
             )
+        if keep_values and secrets:
+            raise SitescanError(
+                "--keep-values cannot be used with a login ([targets.login]): the report would hold the "
+                "session cookie, which opens the account while it is valid"
+            )
     except SitescanError as error:
         fail(str(error))
     return ScanOptions(
@@ -215,6 +224,7 @@ def scan_options(
             ignore_https_errors=bool(browser_ws and ca_cert),
         ),
         browser_ws=browser_ws,
+        max_time=max_time,
         use_sitemap=sitemap,
         url_list=url_list,
         shard=chosen_shard,
@@ -243,14 +253,21 @@ def execute_scan(
     progress = ScanProgress(VisitLog(out_dir / "visits.jsonl"))
     display = Progress()
     started = time.monotonic()
+    stopped: str | None = None  # why the report is partial
     try:
-        interrupted = asyncio.run(_scan_until_interrupted(options, progress, display))
+        stopped = asyncio.run(_scan_until_interrupted(options, progress, display))
     except SitescanError as error:
-        progress.visits.close()
-        fail(options.secrets.scrub(str(error)))
+        message = options.secrets.scrub(str(error))
+        if not len(progress.visits):
+            progress.visits.close()
+            fail(message)
+        stopped = message  # pages were scanned: they are reported
+        progress.notes.append(f"the scan stopped: {message}")
     finally:
         display.done()
-    artifacts = artifacts_from(options, progress, interrupted)
+    if stopped is None and progress.out_of_time:
+        stopped = f"the time budget ran out (--max-time {options.max_time:g} s)"
+    artifacts = artifacts_from(options, progress, stopped is not None)
     report = build_report(artifacts, options.config, options.profiles, fail_on, baseline=baseline)
     artifacts.write(out_dir / "artifacts.json")
     progress.visits.close()
@@ -270,8 +287,8 @@ def execute_scan(
         click.echo(str(path))
     if exit_zero:
         return EXIT_OK
-    if interrupted:
-        click.echo(f"sitescan: error: interrupted; partial report written to {out_dir}", err=True)
+    if stopped is not None:
+        click.echo(f"sitescan: error: {stopped}; partial report written to {out_dir}", err=True)
         return EXIT_ERROR
     unreachable = _unreachable_targets(options.targets, progress.visits.outcomes)
     if unreachable:
@@ -310,28 +327,42 @@ def _unreachable_targets(
     return problems
 
 
-async def _scan_until_interrupted(options: ScanOptions, progress: ScanProgress, display: Progress) -> bool:
-    """Run the scan; Ctrl-C or SIGTERM (how CI cancels) stops it cleanly. True when it was stopped."""
+async def _scan_until_interrupted(
+    options: ScanOptions, progress: ScanProgress, display: Progress
+) -> str | None:
+    """Run the scan; Ctrl-C or SIGTERM (how CI cancels) stops it cleanly, and so does --max-time if the
+    pages under way overrun it by far. Returns why the scan was stopped, or None."""
     scan = asyncio.current_task()
     assert scan is not None
     loop = asyncio.get_running_loop()
-    stopped = False
+    stopped: str | None = None
 
-    def stop() -> None:
+    def stop(reason: str) -> None:
         nonlocal stopped
-        stopped = True
+        stopped = reason
         scan.cancel()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop)
+        loop.add_signal_handler(signum, stop, "interrupted")
+    overrun = None
+    if options.max_time is not None:
+        # No page starts after --max-time; the ones under way get their own time limits, and then some.
+        limit = options.max_time + MAX_TIME_OVERRUN_TIMEOUTS * options.crawl.timeout
+        reason = f"the time budget ran out (--max-time {options.max_time:g} s), and the scan was stopped"
+        overrun = loop.call_later(limit, stop, reason)
     try:
         await run_scan(options, progress, display.visit, display.state)
-    except (asyncio.CancelledError, PlaywrightError):
-        if not stopped:
+    except asyncio.CancelledError:
+        if stopped is None:
             raise
+    except PlaywrightError as error:
+        if stopped is None:
+            raise SitescanError(f"the browser failed: {first_line(str(error))}") from None
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+        if overrun is not None:
+            overrun.cancel()
     return stopped
 
 
@@ -490,6 +521,14 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=CrawlSettings.timeout,
             show_default=True,
             help="Seconds a page may take to load and settle.",
+        ),
+        click.option(
+            "--max-time",
+            type=click.FloatRange(min=1),
+            default=None,
+            metavar="SECONDS",
+            help="The whole scan's time budget: no page is started after it, and the report is "
+            "marked partial if pages were left (exit 2).",
         ),
         click.option(
             "--consent",

@@ -3,7 +3,8 @@
 `sitescan demo` serves its bundled storefront with it and the tests serve their sites with it. A site
 tree holds one folder per host name (``root/www.example.com/index.html``); ``root/routes.toml`` adds
 what static files cannot express: response headers such as ``Set-Cookie``, redirects, status codes,
-delays and pixel bodies. Requests reach it through Chromium's ``--host-resolver-rules``, or through
+delays, padding and pixel bodies. WebSocket handshakes to any host and path are accepted, and each
+message is answered with "ok". Requests reach it through Chromium's ``--host-resolver-rules``, or through
 its HTTP proxy (``proxy_url()``: for a remote browser, which cannot be given those rules); either way
 the browser keeps the real host names in ``Host`` and SNI; one certificate, signed by a throw-away CA,
 names every host of the tree.
@@ -40,11 +41,14 @@ context accepts TLS 1.2 and 1.3 only.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import mimetypes
 import select
 import socket
 import ssl
+import sys
 import threading
 import time
 import tomllib
@@ -65,6 +69,7 @@ PIXEL_GIF = bytes.fromhex(
     "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
 )
 STRICT_HSTS = "max-age=31536000"
+WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
 CA_ORGANIZATION = "sitescan loopback CA"  # the throw-away CA's subject: what certificates name as issuer
 LEAF_ORGANIZATION = "sitescan loopback"
 TLS_VERSIONS = {
@@ -88,6 +93,7 @@ class Route:
     delay: float = 0.0
     content_type: str | None = None
     file: str | None = None  # serve this path of the host's folder instead of the requested one
+    padding: int = 0  # bytes of HTML comment appended to the body: a heavy page
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,7 @@ def load_routes(root: Path) -> dict[tuple[str, str], Route]:
             delay=entry.get("delay", 0.0),
             content_type=entry.get("content_type"),
             file=entry.get("file"),
+            padding=entry.get("padding", 0),
         )
         routes[(route.host, route.path)] = route
     return routes
@@ -311,10 +318,21 @@ class _HttpServer(ThreadingHTTPServer):
     request_queue_size = 128
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a tab closed while a page loads) is no error of the server's."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _ProxyServer(ThreadingTCPServer):
     request_queue_size = 128
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a tab closed while a page loads) is no error of the server's."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     allow_reuse_address = True
 
 
@@ -480,6 +498,9 @@ def _make_handler(internet: LoopbackInternet) -> type[BaseHTTPRequestHandler]:
             scheme = "https" if getattr(self.server, "is_https", False) else "http"
             headers = {name.lower(): value for name, value in self.headers.items()}
             internet._record(ServedRequest(scheme, host, self.command, self.path, headers, body))
+            if headers.get("upgrade", "").lower() == "websocket":
+                self._talk_websocket(scheme, host, headers)
+                return
             route = internet.routes.get((host, path))
             if scheme == "http" and internet.redirects_http(host):
                 status, answer, payload = 301, [("Location", f"https://{host}{self.path}")], b""
@@ -499,7 +520,44 @@ def _make_handler(internet: LoopbackInternet) -> type[BaseHTTPRequestHandler]:
             if with_body:
                 self.wfile.write(payload)
 
+        def _talk_websocket(self, scheme: str, host: str, headers: dict[str, str]) -> None:
+            """RFC 6455: accept the handshake, then answer each text message with "ok" until closed;
+            each message is recorded as a request with method WEBSOCKET."""
+            key = headers.get("sec-websocket-key", "")
+            accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
+            self.send_response_only(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.send_header("Sec-WebSocket-Accept", accept)
+            self.end_headers()
+            self.close_connection = True
+            while (frame := _read_websocket_frame(self.rfile)) is not None:
+                opcode, message = frame
+                if opcode == 0x8:  # close: answer it and end
+                    self.wfile.write(bytes([0x88, 0]))
+                    return
+                if opcode in (0x1, 0x2):
+                    internet._record(ServedRequest(scheme, host, "WEBSOCKET", self.path, headers, message))
+                    self.wfile.write(bytes([0x81, 2]) + b"ok")
+
     return Handler
+
+
+def _read_websocket_frame(stream: Any) -> tuple[int, bytes] | None:
+    """One client frame (always masked), or None when the connection ended."""
+    head = stream.read(2)
+    if len(head) < 2:
+        return None
+    length = head[1] & 0x7F
+    if length == 126:
+        length = int.from_bytes(stream.read(2), "big")
+    elif length == 127:
+        length = int.from_bytes(stream.read(8), "big")
+    mask = stream.read(4)
+    data = stream.read(length)
+    if len(mask) < 4 or len(data) < length:
+        return None
+    return head[0] & 0x0F, bytes(byte ^ mask[i % 4] for i, byte in enumerate(data))
 
 
 def _response_for(
@@ -520,7 +578,10 @@ def _response_for(
             return (route.status if route.status != 200 else 204), headers, b""
         return 404, [("Content-Type", "text/plain")], b"not found"
     content_type = route.content_type if route and route.content_type else _content_type(file)
-    return (route.status if route else 200), [*headers, ("Content-Type", content_type)], file.read_bytes()
+    body = file.read_bytes()
+    if route and route.padding:
+        body += b"<!--" + b" " * route.padding + b"-->"
+    return (route.status if route else 200), [*headers, ("Content-Type", content_type)], body
 
 
 def _static_file(root: Path, host: str, path: str) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from sitescan import __version__
 from sitescan.artifacts import ConsentRecord, PageVisit, Phase, ScanArtifacts, TlsRecord, VisitLog
@@ -21,6 +23,7 @@ from sitescan.browser import (
     chromium_major_version,
     find_chromium,
     hand_over,
+    has_died,
     phase_context,
     remote_browser,
     remote_notes,
@@ -30,10 +33,11 @@ from sitescan.browser import (
 from sitescan.collect import sitemap
 from sitescan.collect.autoconsent import Bundle
 from sitescan.collect.consent import Choice, Screenshots, consent_step, handed_over_step
-from sitescan.collect.crawl import CrawlSettings, CrawlState, Frontier, crawl_phase
+from sitescan.collect.crawl import BrowserGone, CrawlSettings, CrawlState, Frontier, crawl_phase
 from sitescan.collect.login import log_in
 from sitescan.collect.tls import probe_tls
 from sitescan.config import Config, ConsentHandOver, Target
+from sitescan.errors import SitescanError
 from sitescan.fetch import Fetcher
 from sitescan.redact import Secrets
 from sitescan.urls import normalise, origin_of, url_site
@@ -45,6 +49,7 @@ CHOICES: dict[str, tuple[Choice, ...]] = {
     "reject": ("reject",),
     "none": (),
 }
+MAX_BROWSER_RESTARTS = 3  # a site that kills the browser every time ends the scan, with a partial report
 # Global Privacy Control as the page sees it (the Sec-GPC header is sent by the context).
 GPC_JS = (
     "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl',"
@@ -87,6 +92,7 @@ class ScanOptions:
     har_dir: Path | None = None  # a HAR file per phase (and group of start URLs) goes here
     browser_ws: str | None = None  # --browser-ws: a Playwright browser server's URL, instead of a launch
     secrets: Secrets = field(default_factory=Secrets)  # the logins' credentials: never written or printed
+    max_time: float | None = None  # --max-time: the scan's budget in seconds (see CrawlSettings.stop_at)
 
     def in_shard(self, url: str) -> bool:
         return self.shard is None or self.shard.owns(url)
@@ -126,6 +132,7 @@ class ScanProgress:
     browser: str = ""
     tls: list[TlsRecord] = field(default_factory=list)
     started: str = field(default_factory=lambda: _now())
+    out_of_time: bool = False  # --max-time ran out before every page was visited
 
 
 async def run_scan(
@@ -137,25 +144,72 @@ async def run_scan(
     """Per group of start URLs: crawl before any consent and, beside that crawl, revisit each page it
     visits after each choice (and with Global Privacy Control), each phase in its own visitor profile."""
     screenshots = Screenshots(options.screenshot_dir)
-    async with async_playwright() as playwright:
-        if options.browser_ws:
-            opened = remote_browser(playwright, options.browser_ws)
-        else:
-            executable = find_chromium(playwright)
-            major = chromium_major_version(executable)
-            progress.browser = f"{executable} (Chromium {major})"
-            opened = visitor_browser(playwright, executable, options.browser)
-        async with opened as browser:
-            if options.browser_ws:
-                major = int(browser.version.split(".")[0])
-                progress.browser = f"remote Chromium {browser.version} at {options.browser_ws}"
-                progress.notes.extend(remote_notes(options.browser))
-            for group, (target, settings, start_urls) in enumerate(options.groups()):
-                await _scan_group(
-                    _Group(options, playwright, browser, major, group, target, settings, start_urls),
-                    progress, screenshots, on_visit, on_state,
-                )  # fmt: skip
+    if options.max_time is not None:
+        options = replace(options, crawl=replace(options.crawl, stop_at=time.monotonic() + options.max_time))
+    async with async_playwright() as playwright, _Browsers(playwright, options, progress) as browsers:
+        for group, (target, settings, start_urls) in enumerate(options.groups()):
+            await _scan_group(
+                _Group(options, playwright, browsers, group, target, settings, start_urls),
+                progress, screenshots, on_visit, on_state,
+            )  # fmt: skip
     await asyncio.to_thread(probe_site_tls, options, progress)
+
+
+class _Browsers:
+    """The scan's one browser, launched (or connected to) again when it dies under the crawl."""
+
+    def __init__(self, playwright: Playwright, options: ScanOptions, progress: ScanProgress) -> None:
+        self.playwright, self.options, self.progress = playwright, options, progress
+        self.stack = contextlib.AsyncExitStack()
+        self.lock = asyncio.Lock()
+        self.restarts = 0
+        self.major = 0
+        self.current: Browser | None = None
+
+    async def __aenter__(self) -> _Browsers:
+        await self._open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stack.aclose()
+
+    async def _open(self) -> None:
+        options, progress = self.options, self.progress
+        if options.browser_ws:
+            self.current = await self.stack.enter_async_context(
+                remote_browser(self.playwright, options.browser_ws)
+            )
+            self.major = int(self.current.version.split(".")[0])
+            progress.browser = f"remote Chromium {self.current.version} at {options.browser_ws}"
+            if not self.restarts:
+                progress.notes.extend(remote_notes(options.browser))
+        else:
+            executable = find_chromium(self.playwright)
+            self.major = chromium_major_version(executable)
+            progress.browser = f"{executable} (Chromium {self.major})"
+            self.current = await self.stack.enter_async_context(
+                visitor_browser(self.playwright, executable, options.browser)
+            )
+
+    async def relaunch(self, dead: Browser, phase: Phase) -> None:
+        """Replace ``dead`` (once, whichever phase noticed first); give up after MAX_BROWSER_RESTARTS."""
+        async with self.lock:
+            if self.current is not dead:
+                return
+            if self.restarts >= MAX_BROWSER_RESTARTS:
+                raise SitescanError(
+                    f"the browser crashed {self.restarts + 1} times; giving up (the report is partial)"
+                )
+            self.restarts += 1
+            with contextlib.suppress(PlaywrightError):  # closing what is left of it
+                await self.stack.aclose()
+            self.stack = contextlib.AsyncExitStack()
+            await self._open()
+            self.progress.notes.append(
+                f"the browser crashed during the {phase} phase and was restarted (restart "
+                f"{self.restarts} of at most {MAX_BROWSER_RESTARTS}): each phase went on as a new visitor "
+                "(cookies and storage gone), after taking its consent choice again"
+            )
 
 
 @dataclass(frozen=True)
@@ -164,26 +218,44 @@ class _Group:
 
     options: ScanOptions
     playwright: Playwright
-    chromium: Browser
-    major: int
+    browsers: _Browsers
     index: int
     target: Target
     browser: BrowserSettings  # the group's device, web view and user agent
     start_urls: tuple[str, ...]
 
+    @property
+    def major(self) -> int:
+        return self.browsers.major
+
     async def crawl(
         self, phase: Phase, settings: BrowserSettings, handover: ConsentHandOver | None = None, **crawl: Any
     ) -> None:
         """One phase's crawl (``crawl_phase``'s arguments) as a fresh visitor, given what the app hands
-        over."""
+        over; if the browser dies, in a new one, where the crawl goes on from its frontier."""
         har = self.options.har_path(self.index, phase)
-        async with phase_context(self.playwright, self.chromium, settings, self.major, har) as context:
-            await hand_over(context, self.target, handover)
-            if settings.gpc:
-                await context.add_init_script(GPC_JS)
-            if (login := self.target.login) is not None:  # a fresh visitor: it logs in first
-                await log_in(context, phase, login, self.options.crawl, crawl["frontier"], crawl["on_visit"])
-            await crawl_phase(context, phase, settings=self.options.crawl, **crawl)
+        first_run = True
+        while True:
+            chromium = self.browsers.current
+            assert chromium is not None
+            try:
+                async with phase_context(self.playwright, chromium, settings, self.major, har) as context:
+                    await hand_over(context, self.target, handover)
+                    if settings.gpc:
+                        await context.add_init_script(GPC_JS)
+                    if (login := self.target.login) is not None:  # a fresh visitor: it logs in first
+                        await log_in(
+                            context, phase, login, self.options.crawl, crawl["frontier"], crawl["on_visit"]
+                        )
+                    await crawl_phase(
+                        context, phase, settings=self.options.crawl, record_choices=first_run, **crawl
+                    )
+                return
+            except (BrowserGone, PlaywrightError):
+                if not await has_died(chromium):
+                    raise
+            await self.browsers.relaunch(chromium, phase)
+            first_run = False
 
 
 async def _scan_group(
@@ -295,6 +367,13 @@ async def _scan_group(
             )
             running.append(asyncio.ensure_future(crawl))
         await asyncio.gather(*running)
+        left = frontier.left_over + sum(follower.left_over for follower in followers)
+        if left and options.crawl.out_of_time():
+            progress.out_of_time = True
+            progress.notes.append(
+                f"the time budget ran out (--max-time {options.max_time:g} s): {left} page "
+                f"visit{'s were' if left > 1 else ' was'} not made"
+            )
     finally:  # one phase failed, or the scan was stopped: stop the others too
         for task in running:
             task.cancel()
@@ -370,12 +449,13 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "autoconsent": options.autoconsent.version if options.autoconsent else None,
             "browser_ws": options.browser_ws,
             "logins": sorted(logins),
+            "max_time": options.max_time,
         },
         visits=progress.visits.read(),
         sitemaps=tuple(progress.sitemaps),
         notes=tuple(progress.notes),
         tls=tuple(progress.tls),
-        interrupted=interrupted,
+        interrupted=interrupted or progress.out_of_time,
     )
     return options.secrets.scrub(artifacts)
 

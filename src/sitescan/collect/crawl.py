@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import BrowserContext, Request, Response
+from playwright.async_api import Error as PlaywrightError
 
 from sitescan.artifacts import ConsentRecord, PageVisit, Phase
+from sitescan.browser import has_died
 from sitescan.collect.page import (
     BINDING,
     INSTRUMENT_JS,
@@ -19,8 +22,9 @@ from sitescan.collect.page import (
     CookieWriters,
     JarFingerprint,
     PageCollector,
+    first_line,
 )
-from sitescan.urls import normalise, url_site
+from sitescan.urls import normalise, origin_of, url_site
 
 SKIPPED_EXTENSIONS = re.compile(r"\.(?:css|js|mjs|png|jpe?g|gif|webp|svg|ico|woff2?|ttf|mp4|mp3)$", re.I)
 
@@ -35,6 +39,12 @@ class CrawlSettings:
     settle: float = 0.25
     concurrency: int = 1
     keep_values: bool = False  # record cookie and storage values (default: names and keys only)
+    # --max-time: no page is started after this time.monotonic() reading (None: no budget); the pages
+    # under way are finished within their own --timeout.
+    stop_at: float | None = None
+
+    def out_of_time(self) -> bool:
+        return self.stop_at is not None and time.monotonic() >= self.stop_at
 
     def admits(self, url: str) -> bool:
         if self.include and not any(p.search(url) for p in self.include):
@@ -101,11 +111,29 @@ class Frontier:
     def known(self) -> int:
         return min(len(self.queued), self.settings.max_pages)
 
+    @property
+    def left_over(self) -> int:
+        """Pages queued and within --max-pages that were never dispatched (the time budget ran out)."""
+        return min(len(self.queue), self.settings.max_pages - self.dispatched)
+
     def next(self) -> tuple[str, int, bool] | None:
-        if not self.queue or self.dispatched >= self.settings.max_pages:
+        if not self.queue or self.dispatched >= self.settings.max_pages or self.settings.out_of_time():
             return None
         self.dispatched += 1
         return self.queue.popleft()
+
+    def retry(self, url: str, depth: int) -> None:
+        """Visit ``url`` again (first): the browser died before its visit was finished."""
+        self.dispatched -= 1
+        self.queue.appendleft((url, depth, False))
+        self.changed.set()
+
+
+_Left = tuple[str, int] | None  # the page a tab showed and had not finished: its URL and depth
+
+
+class BrowserGone(Exception):
+    """The browser process went away under a crawl: the scan restarts it, and the crawl goes on."""
 
 
 async def crawl_phase(
@@ -121,6 +149,7 @@ async def crawl_phase(
     privacy_policy: str | None = None,
     on_state: Callable[[CrawlState], None] = lambda state: None,
     on_read: Callable[[str, int, ConsentRecord | None], None] = lambda url, depth, consent: None,
+    record_choices: bool = True,
 ) -> None:
     """Visit the frontier's URLs with ``settings.concurrency`` tabs of one browser context.
 
@@ -130,36 +159,59 @@ async def crawl_phase(
     policy (and the configured ``privacy_policy``) are visited next, wherever they are.
 
     ``on_read`` hears of each frontier page as soon as it has been read (with what the banner step saw);
-    ``on_visit`` gets its visit once the tab has left it, when the next page has settled."""
-    collectors: dict[Page, PageCollector] = {}
+    ``on_visit`` gets its visit once the tab has left it, when the next page has settled. A tab whose
+    page crashed or hung is replaced; when the whole browser dies, ``BrowserGone`` is raised with the
+    frontier ready to go on (``record_choices=False`` then takes the choice again unrecorded)."""
+    collectors: list[PageCollector] = []
 
     def report(source: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
-        collector = collectors.get(source["page"])
-        if collector is not None:
-            collector.on_report(kind, payload)
+        for collector in collectors:
+            if collector.page is source["page"]:
+                collector.on_report(kind, payload)
 
+    # Service workers' requests: given to the tab on the worker's origin that was last active (a worker
+    # serves every tab of its origin; the last one is the likeliest cause). Their answers, by request.
+    answered: dict[int, Callable[[int], None]] = {}
+
+    def worker_request(request: Request) -> None:
+        worker = request.service_worker
+        if worker is None or not request.url.startswith(("http:", "https:")):
+            return
+        tabs = [c for c in collectors if origin_of(c.page.url) == origin_of(worker.url)]
+        if tabs:
+            tab = max(tabs, key=lambda c: c.observer.last_activity)
+            answered[id(request)] = tab.worker_request(request, worker.url)
+
+    def worker_response(response: Response) -> None:
+        if (answer := answered.pop(id(response.request), None)) is not None:
+            answer(response.status)
+
+    context.on("request", worker_request)
+    context.on("response", worker_response)
     await context.expose_binding(BINDING, report)
     await context.add_init_script(INSTRUMENT_JS)
     first_tab = context.pages[0] if context.pages else None
     writers: CookieWriters = {}
     for index in range(max(1, settings.concurrency)):
-        collector = await PageCollector.open(context, phase, writers, first_tab if index == 0 else None)
-        collectors[collector.page] = collector
+        tab = first_tab if index == 0 else None
+        collectors.append(await PageCollector.open(context, phase, writers, tab))
 
     policy_urls: set[str] = set()  # shared by the tabs: these pages are read in detail
-    for collector in collectors.values():
+    for collector in collectors:
         collector.policy_urls = policy_urls
         collector.keep_values = settings.keep_values
     if privacy_policy and follow_links:
         policy_urls.add(normalise(privacy_policy))
         frontier.add(privacy_policy, 1, forced=True)
     # What is in the jar before the first page (cookies an app handed over) is no page's doing.
-    first = next(iter(collectors.values()))
+    first = collectors[0]
     jar: JarFingerprint = await first.jar_fingerprint()
     for url in choice_urls:
         visit, jar = await first.visit(url, 0, settings.timeout, settings.settle, jar, consent)
-        if visit is not None:
+        if visit is not None and record_choices:
             on_visit(visit)
+        if first.broken:
+            await first.replace_tab()
 
     busy = 0
     done = len(choice_urls)
@@ -184,6 +236,15 @@ async def crawl_phase(
             if link.startswith(("http:", "https:")):
                 frontier.add(link, depth + 1)
 
+    def gone(left: _Left, url: str, depth: int, started: float, error: Exception) -> BrowserGone:
+        """The browser died during the visit of ``url``: it is recorded as failed (a page that kills the
+        browser is not loaded twice), and the page the tab had not finished (``left``) is visited again."""
+        if left is not None:
+            frontier.retry(*left)
+        error_text = f"the browser crashed during this visit ({first_line(str(error))})"
+        on_visit(PageVisit(url, phase, depth, error=error_text, started=started, settled=False))
+        return BrowserGone(str(error))
+
     async def work(collector: PageCollector) -> None:
         nonlocal jar, busy, done
         while True:
@@ -201,19 +262,40 @@ async def crawl_phase(
             try:
                 step = consent if url in look_on else None
                 timeout, settle = settings.timeout, settings.settle
-                visit, jar = await collector.visit(url, depth, timeout, settle, jar, step, from_sitemap)
+                started = time.time()
+                left = (collector.shown.url, collector.shown.depth) if collector.shown else None
+                try:
+                    visit, jar = await collector.visit(url, depth, timeout, settle, jar, step, from_sitemap)
+                except PlaywrightError as error:
+                    if context.browser is None or not await has_died(context.browser):
+                        raise
+                    raise gone(left, url, depth, started, error) from None
                 follow(collector, depth)
                 on_read(url, depth, collector.shown.consent if collector.shown else None)
                 if visit is not None:
                     on_visit(visit)
+                if collector.broken:
+                    await collector.replace_tab()
             finally:
                 busy -= 1
                 done += 1
                 report_state()
                 frontier.changed.set()
-        visit, left_jar = await collector.leave(settings.settle)
+        shown = collector.shown
+        try:
+            visit, left_jar = await collector.leave(settings.settle)
+        except PlaywrightError as error:
+            if shown is None or context.browser is None or not await has_died(context.browser):
+                raise
+            frontier.retry(shown.url, shown.depth)
+            raise BrowserGone(str(error)) from None
         if visit is not None and left_jar is not None:
             jar = left_jar
             on_visit(visit)
 
-    await asyncio.gather(*(work(c) for c in collectors.values()))
+    # Every tab finishes what it can before a failure is raised: when the browser dies, each records
+    # the page it was loading and hands back the one it had not finished.
+    outcomes = await asyncio.gather(*(work(c) for c in collectors), return_exceptions=True)
+    failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failures:
+        raise next((f for f in failures if isinstance(f, BrowserGone)), failures[0])

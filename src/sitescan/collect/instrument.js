@@ -55,6 +55,18 @@
     };
   }
 
+  // Windows the page tries to open: Chromium's popup blocker stops those opened without a click, as
+  // in a visitor's browser, so the attempt is only seen here.
+  const originalOpen = window.open;
+  window.open = function (url) {
+    try {
+      report("popup", { url: new URL(String(url ?? ""), location.href).href, script: callerScript() });
+    } catch (e) {
+      /* a malformed URL: open itself will fail */
+    }
+    return originalOpen.apply(this, arguments);
+  };
+
   const originalFetch = window.fetch;
   window.fetch = function (input, init) {
     try {

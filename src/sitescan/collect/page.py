@@ -21,9 +21,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
-from playwright.async_api import BrowserContext, CDPSession, Frame, Page
+from playwright.async_api import BrowserContext, CDPSession, Dialog, Frame, Page, Request
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -58,6 +58,11 @@ _PENDING_TIMERS_JS = (
     " ? window.__sitescanPendingTimers(horizon, since) : 0"
 )
 UNLOAD_GRACE_SECONDS = 1.0
+CLOSE_TAB_SECONDS = 10.0  # closing a tab is the browser's work, but a hung renderer can slow it
+# What a visit records when the tab can no longer be used; the crawl then gives it a fresh tab.
+UNRESPONSIVE = "the page stopped responding: a script kept its renderer busy for {timeout:g} s"
+CRASHED = "the page's renderer crashed"
+LATE_ERROR_PAGE = 'interrupted by another navigation to "chrome-error://'
 
 # Read once per frame after the page settles. Links and the title matter for the top document only.
 # Storage values are read only with --keep-values, and cut here: a page may keep megabytes under a key.
@@ -106,6 +111,8 @@ JarFingerprint = dict[tuple[str, str, str, str | None], str]
 # The tab that last wrote each cookie (name, stored domain), shared by the tabs of one browser context:
 # a jar change a tab did not see written is another tab's doing when that tab wrote it.
 CookieWriters = dict[tuple[str, str], int]
+T = TypeVar("T")
+DocumentReading = tuple[tuple[LinkRecord, ...], tuple[FormRecord, ...], PolicyPageRecord | None]
 # An image no frame displays whose body is this small is a pixel (a 1x1 GIF is 43 bytes).
 PIXEL_MAX_BYTES = 200
 
@@ -177,6 +184,8 @@ class _Observer:
     loaders: set[str] = field(default_factory=set)
     documents: set[str] = field(default_factory=set)
     written: set[tuple[str, str]] = field(default_factory=set)  # cookies (name, stored domain) seen set
+    dialogs: list[str] = field(default_factory=list)  # "alert: text": answered (dismissed) at once
+    popups: list[str] = field(default_factory=list)  # the URLs of windows the page tried to open
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -225,6 +234,38 @@ class _Observer:
         for extra in self.pending_extra.pop(request_id, []):
             self.on_response_extra(extra)
 
+    def on_websocket(self, event: dict[str, Any]) -> None:
+        """A WebSocket the page opened: a request like any other for the catalogue, but never in flight
+        (it stays open while the page does)."""
+        self.touch()
+        self.requests[event["requestId"]] = _Request(
+            url=event["url"],
+            method="GET",
+            resource_type="WebSocket",
+            frame_url=None,
+            initiator=_initiator_url(event.get("initiator", {})),
+            initiator_type=event.get("initiator", {}).get("type", "other"),
+        )
+        self.order.append(event["requestId"])
+
+    def on_websocket_handshake(self, event: dict[str, Any]) -> None:
+        request = self.requests.get(event["requestId"])
+        if request:
+            request.status = event["response"]["status"]
+
+    def on_websocket_error(self, event: dict[str, Any]) -> None:
+        request = self.requests.get(event["requestId"])
+        if request and request.status is None:
+            request.error = event.get("errorMessage") or "failed"
+
+    def on_worker_request(self, key: str, request: _Request) -> Callable[[int], None]:
+        """A request a service worker of the page's origin sent while the page was shown (DevTools shows
+        it to the worker's own session only, which Playwright follows); returns where its status goes."""
+        self.touch()
+        self.requests[key] = request
+        self.order.append(key)
+        return lambda status: setattr(request, "status", status)
+
     def on_response(self, event: dict[str, Any]) -> None:
         request = self.requests.get(event["requestId"])
         if request:
@@ -270,6 +311,8 @@ class _Observer:
             self._wrote(payload["line"], frame_url)
         elif kind == "beacon":
             self.beacon_calls.append(BeaconRecord(payload["url"], payload["kind"], payload.get("script")))
+        elif kind == "popup" and payload["url"] not in self.popups:
+            self.popups.append(payload["url"])
 
     def _wrote(self, line: str, url: str) -> None:
         parsed = CookieLine.parse(line)
@@ -347,6 +390,7 @@ class _Shown:
     error: str | None
     document: _Request | None
     final_url: str
+    navigated_to: str | None
     settled: bool
     consent: ConsentRecord | None
     snapshot: _FrameSnapshot
@@ -374,28 +418,76 @@ class PageCollector:
         # Normal forms of the pages linked as the privacy policy: read in detail when visited.
         self.policy_urls: set[str] = set()
         self.keep_values = False  # --keep-values: record cookie and storage values
+        # Set when the tab can no longer be used (its renderer crashed or hangs): see ``replace_tab``.
+        self.broken: str | None = None
 
     @classmethod
     async def open(
         cls, context: BrowserContext, phase: Phase, writers: CookieWriters, page: Page | None = None
     ) -> PageCollector:
         page = page or await context.new_page()
-        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
-        cdp = await context.new_cdp_session(page)
-        collector = cls(context, page, cdp, phase, writers)
+        collector = cls(context, page, await context.new_cdp_session(page), phase, writers)
+        await collector._watch()
+        return collector
+
+    async def replace_tab(self) -> None:
+        """Close a broken tab and go on in a new one. The page it showed is finished as usual by the next
+        visit, with what was seen of it."""
+        with contextlib.suppress(PlaywrightError, TimeoutError):
+            await asyncio.wait_for(self.page.close(), CLOSE_TAB_SECONDS)
+        self.page = await self.context.new_page()
+        self.cdp = await self.context.new_cdp_session(self.page)
+        self.broken = None
+        await self._watch()
+
+    async def _watch(self) -> None:
+        """Listen to the tab: its network (DevTools), its crash, its dialogs and popups."""
+        self.page.on("dialog", self._answer_dialog)
+        self.page.on("popup", self._close_popup)
+        self.page.on("crash", self._crashed)
+        observer_for = self.observer_for
         handlers = {
-            "Network.requestWillBeSent": lambda e: collector.observer_for(e).on_request(e),
-            "Network.responseReceived": lambda e: collector.observer_for(e).on_response(e),
-            "Network.loadingFinished": lambda e: collector.observer_for(e).on_finished(e),
-            "Network.loadingFailed": lambda e: collector.observer_for(e).on_failed(e),
-            "Network.responseReceivedExtraInfo": lambda e: collector.observer_for(e).on_response_extra(e),
-            "Audits.issueAdded": lambda e: collector.observer.on_issue(e),
+            "Network.requestWillBeSent": lambda e: observer_for(e).on_request(e),
+            "Network.responseReceived": lambda e: observer_for(e).on_response(e),
+            "Network.loadingFinished": lambda e: observer_for(e).on_finished(e),
+            "Network.loadingFailed": lambda e: observer_for(e).on_failed(e),
+            "Network.responseReceivedExtraInfo": lambda e: observer_for(e).on_response_extra(e),
+            "Network.webSocketCreated": lambda e: self.observer.on_websocket(e),
+            "Network.webSocketHandshakeResponseReceived": lambda e: observer_for(e).on_websocket_handshake(e),
+            "Network.webSocketFrameError": lambda e: observer_for(e).on_websocket_error(e),
+            "Audits.issueAdded": lambda e: self.observer.on_issue(e),
         }
         for event, handler in handlers.items():
-            cdp.on(event, handler)
-        await cdp.send("Network.enable")
-        await cdp.send("Audits.enable")
-        return collector
+            self.cdp.on(event, handler)
+        await self.cdp.send("Network.enable")
+        await self.cdp.send("Audits.enable")
+
+    def _crashed(self, page: Page) -> None:
+        if page is self.page:  # not a tab already replaced
+            self.broken = CRASHED
+
+    async def _answer_dialog(self, dialog: Dialog) -> None:
+        """Dismiss alert, confirm and prompt, as a visitor closing them would; let the page go on
+        beforeunload (dismissing that one would keep the tab on the page)."""
+        # beforeunload comes from the page being left, once the next one is already being loaded
+        left = dialog.type == "beforeunload" and self.shown is not None
+        (self.shown.observer if left and self.shown else self.observer).dialogs.append(
+            f"{dialog.type}: {dialog.message}"
+        )
+        with contextlib.suppress(PlaywrightError):  # the page may be gone already
+            await (dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss())
+
+    async def _close_popup(self, popup: Page) -> None:
+        """A window the page opened (past the popup blocker: a remote browser may have it off) is closed:
+        the crawl visits pages, not their popups. instrument.js has recorded the attempt."""
+        with contextlib.suppress(PlaywrightError):
+            await popup.close()
+
+    def worker_request(self, request: Request, worker: str) -> Callable[[int], None]:
+        """Record a request of ``worker`` on the page shown; returns where its status goes."""
+        kind = "Script" if request.resource_type == "script" else "Fetch"
+        seen = _Request(request.url, request.method, kind, None, worker, "serviceworker")
+        return self.observer.on_worker_request(f"worker-{id(request)}", seen)
 
     def _new_observer(self) -> _Observer:
         return _Observer(id(self), self.writers)
@@ -443,34 +535,44 @@ class PageCollector:
         except PlaywrightTimeoutError:
             error = f"the page did not finish loading within {timeout:g} s"
         except PlaywrightError as failure:
-            error = _first_line(failure.message)
+            if self.page.is_closed():
+                raise  # the tab, or the whole browser, went away under it: for the crawl to handle
+            error = first_line(failure.message)
         document = self._main_document(url)
+        if error and LATE_ERROR_PAGE in error and document is not None and document.status is not None:
+            # The error page of the previous, failed visit committed late, and Playwright took it for
+            # this navigation's end; this page did load: wait for it as goto would have.
+            error = await self._loaded(started + timeout)
         is_html = bool(document and document.mime_type in ("text/html", "application/xhtml+xml"))
         if "Download is starting" in (error or ""):
             error = None  # a file, not a page: recorded, not crawled
-        settled = await self._settle(started, timeout, settle) if is_html else True
+        settled = True
+        if is_html and not self.broken:
+            left = started + timeout - time.time()  # _settle stops at the deadline if the page answers
+            settled = await self._within(max(0.0, left) + 1.0, self._settle(started, timeout, settle), False)
         # The page left is finished once this one has settled: the answers to what it sent while
         # unloading (which DevTools does not show: the browser sends them for a document that is gone)
         # have then reached the jar, and this page's own writes are told apart.
         finished = None
         if self.shown is not None:
             finished, jar = await self._finish(self.shown, exclude=self.observer)
-        consent_record = None
-        if consent is not None and is_html:
-            scripts = [r.url for r in self.observer.requests.values() if r.resource_type == "Script"]
-            consent_record = await consent(
-                self.page, scripts, lambda: self._settle(time.time(), timeout, settle, after_load=False)
-            )
-        snapshot, frames = _FrameSnapshot(), ()
+        consent_record, snapshot, frames = None, _FrameSnapshot(), ()
         privacy_links, forms, policy = (), (), None
-        if is_html:
+        if is_html and not self.broken:
             shown_at = document.url if document else url
             policy_page = normalise(shown_at) in self.policy_urls or looks_like_policy(shown_at)
-            frames = self._frames()
-            snapshot, (privacy_links, forms, policy) = await asyncio.gather(
-                self._snapshot(), read_document(self.page, policy_page)
-            )
+            read = await self._within(timeout, self._read(consent, timeout, settle, policy_page), None)
+            if read is not None:
+                consent_record, snapshot, frames, (privacy_links, forms, policy) = read
+        if self.broken:
+            error = self.broken.format(timeout=timeout)
         final_url = self.page.url if response is None else response.url
+        navigated_to = None  # where the page took itself after it loaded (a script, a meta refresh)
+        if document is not None:
+            final_url = document.url
+            here = self.page.url.split("#", 1)[0]
+            if is_html and not self.broken and here.startswith(("http:", "https:")):
+                navigated_to = here if normalise(here) != normalise(final_url) else None
         self.shown = _Shown(
             url=url,
             depth=depth,
@@ -479,7 +581,8 @@ class PageCollector:
             duration=round(time.time() - started, 3),
             error=error or (document.error if document and document.status is None else None),
             document=document,
-            final_url=document.url if document else final_url,
+            final_url=final_url,
+            navigated_to=navigated_to,
             settled=settled,
             consent=consent_record,
             snapshot=snapshot,
@@ -491,6 +594,37 @@ class PageCollector:
             jar_before=jar,
         )
         return finished, jar
+
+    async def _loaded(self, deadline: float) -> str | None:
+        """Wait for the load event of the page now shown; the error to record, if any."""
+        try:
+            await self.page.wait_for_load_state("load", timeout=max(1.0, deadline - time.time()) * 1000)
+        except PlaywrightError as failure:
+            return first_line(failure.message)
+        return None
+
+    async def _within(self, seconds: float, work: Awaitable[T], fallback: T) -> T:
+        """``work``, which needs the renderer, unless the renderer does not answer within ``seconds``:
+        then the tab is broken (a script hogs it) and ``fallback`` stands in."""
+        try:
+            return await asyncio.wait_for(work, seconds)
+        except TimeoutError:
+            self.broken = self.broken or UNRESPONSIVE
+            return fallback
+
+    async def _read(
+        self, consent: ConsentStep | None, timeout: float, settle: float, policy_page: bool
+    ) -> tuple[ConsentRecord | None, _FrameSnapshot, tuple[FrameRecord, ...], DocumentReading]:
+        """The banner step, then everything the settled page shows."""
+        consent_record = None
+        if consent is not None:
+            scripts = [r.url for r in self.observer.requests.values() if r.resource_type == "Script"]
+            consent_record = await consent(
+                self.page, scripts, lambda: self._settle(time.time(), timeout, settle, after_load=False)
+            )
+        frames = self._frames()
+        snapshot, reading = await asyncio.gather(self._snapshot(), read_document(self.page, policy_page))
+        return consent_record, snapshot, frames, reading
 
     async def leave(self, settle: float) -> tuple[PageVisit | None, JarFingerprint | None]:
         """Leave the last page (for a blank one, as a visitor closing the tab would) and finish its visit."""
@@ -519,6 +653,7 @@ class PageCollector:
             depth=shown.depth,
             found_in_sitemap=shown.found_in_sitemap,
             final_url=shown.final_url,
+            navigated_to=shown.navigated_to,
             status=document.status if document else None,
             content_type=document.mime_type if document else None,
             title=snapshot.title,
@@ -539,6 +674,8 @@ class PageCollector:
             forms=shown.forms,
             policy=shown.policy,
             consent=shown.consent,
+            dialogs=tuple(shown.observer.dialogs),
+            popups=tuple(shown.observer.popups),
         )
         return visit, jar_after
 
@@ -763,6 +900,6 @@ def _partition_site(raw: dict[str, Any]) -> str | None:
     return partition.get("topLevelSite") if isinstance(partition, dict) else partition
 
 
-def _first_line(message: str) -> str:
+def first_line(message: str) -> str:
     line = message.strip().splitlines()[0] if message.strip() else "the page could not be loaded"
     return line.removeprefix("Page.goto: ").strip()
