@@ -50,3 +50,15 @@ def test_an_interrupted_scan_writes_a_partial_report_and_exits_2(tmp_path_factor
         assert report["summary"]["verdict"] == "fail"
         assert 2 <= report["summary"]["pages"] < 30
         assert (out / "report.html").exists()
+        # Nothing the browser loaded is lost: the page read but not yet left (its cookies unknown), and
+        # the page still loading, are reported with what became of them.
+        loaded = {
+            f"https://www.example.com{r.path}" for r in harness.browser_served() if r.path.endswith("/")
+        }
+        pages = {page["url"]: page for page in report["pages"]}
+        assert loaded <= set(pages)
+        errors = {page["error"] for page in pages.values()} - {None}
+        assert errors <= {
+            "the scan was stopped before this visit was finished: its cookies are unknown",
+            "the scan was stopped while this page was loading",
+        }

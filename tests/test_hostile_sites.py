@@ -149,6 +149,10 @@ def test_pages_that_move_on_are_recorded_where_they_ended(broken_scan):
     assert pages[f"{SHOP}/escape/"]["final_url"] == f"{SHOP}/escape/"
     assert pages[f"{SHOP}/escape/"]["navigated_to"] == "https://www.facebook.com/tr/?id=77&ev=Escape"
     assert pages[f"{SHOP}/about/"]["navigated_to"] is None
+    html = (run.out / "report.html").read_text(encoding="utf-8")
+    assert f"then went to {SHOP}/about/?from=runaway" in html
+    assert "dialog dismissed: alert: Welcome!" in html
+    assert "tried to open a window: https://www.facebook.com/tr/?id=77&amp;ev=Popup" in html
 
 
 def test_websockets_and_service_worker_requests_are_catalogued(broken_scan, hostile):

@@ -262,9 +262,10 @@ def execute_scan(
             progress.visits.close()
             fail(message)
         stopped = message  # pages were scanned: they are reported
-        progress.notes.append(f"the scan stopped: {message}")
     finally:
         display.done()
+    if stopped is not None:
+        progress.notes.append(f"the scan stopped early: {stopped}")
     if stopped is None and progress.out_of_time:
         stopped = f"the time budget ran out (--max-time {options.max_time:g} s)"
     artifacts = artifacts_from(options, progress, stopped is not None)

@@ -129,7 +129,7 @@ class Frontier:
         self.changed.set()
 
 
-_Left = tuple[str, int] | None  # the page a tab showed and had not finished: its URL and depth
+STOPPED_LOADING = "the scan was stopped while this page was loading"
 
 
 class BrowserGone(Exception):
@@ -207,11 +207,12 @@ async def crawl_phase(
     first = collectors[0]
     jar: JarFingerprint = await first.jar_fingerprint()
     for url in choice_urls:
-        visit, jar = await first.visit(url, 0, settings.timeout, settings.settle, jar, consent)
-        if visit is not None and record_choices:
-            on_visit(visit)
+        jar = await first.visit(url, 0, settings.timeout, settings.settle, jar, on_visit, consent)
         if first.broken:
             await first.replace_tab()
+    if choice_urls and not record_choices:  # the choice taken again after a restart: recorded before
+        first.forget()
+        jar = await first.jar_fingerprint()
 
     busy = 0
     done = len(choice_urls)
@@ -236,16 +237,18 @@ async def crawl_phase(
             if link.startswith(("http:", "https:")):
                 frontier.add(link, depth + 1)
 
-    def gone(left: _Left, url: str, depth: int, started: float, error: Exception) -> BrowserGone:
+    def gone(collector: PageCollector, url: str, depth: int, started: float, error: Exception) -> BrowserGone:
         """The browser died during the visit of ``url``: it is recorded as failed (a page that kills the
-        browser is not loaded twice), and the page the tab had not finished (``left``) is visited again."""
-        if left is not None:
-            frontier.retry(*left)
+        browser is not loaded twice), and the page the tab had not finished is visited again."""
+        if collector.shown is not None:
+            frontier.retry(collector.shown.url, collector.shown.depth)
+            collector.forget()
         error_text = f"the browser crashed during this visit ({first_line(str(error))})"
         on_visit(PageVisit(url, phase, depth, error=error_text, started=started, settled=False))
         return BrowserGone(str(error))
 
-    async def work(collector: PageCollector) -> None:
+    async def crawl_in(collector: PageCollector, loading: list[tuple[str, int, float]]) -> None:
+        """The tab's share of the crawl; ``loading`` holds the page it is loading, if any."""
         nonlocal jar, busy, done
         while True:
             item = frontier.next()
@@ -259,21 +262,20 @@ async def crawl_phase(
             url, depth, from_sitemap = item
             busy += 1
             report_state()
+            loading.append((url, depth, time.time()))
             try:
                 step = consent if url in look_on else None
-                timeout, settle = settings.timeout, settings.settle
-                started = time.time()
-                left = (collector.shown.url, collector.shown.depth) if collector.shown else None
                 try:
-                    visit, jar = await collector.visit(url, depth, timeout, settle, jar, step, from_sitemap)
+                    jar = await collector.visit(
+                        url, depth, settings.timeout, settings.settle, jar, on_visit, step, from_sitemap
+                    )
                 except PlaywrightError as error:
                     if context.browser is None or not await has_died(context.browser):
                         raise
-                    raise gone(left, url, depth, started, error) from None
+                    raise gone(collector, *loading[0], error) from None
+                loading.clear()
                 follow(collector, depth)
                 on_read(url, depth, collector.shown.consent if collector.shown else None)
-                if visit is not None:
-                    on_visit(visit)
                 if collector.broken:
                     await collector.replace_tab()
             finally:
@@ -292,6 +294,17 @@ async def crawl_phase(
         if visit is not None and left_jar is not None:
             jar = left_jar
             on_visit(visit)
+
+    async def work(collector: PageCollector) -> None:
+        loading: list[tuple[str, int, float]] = []
+        try:
+            await crawl_in(collector, loading)
+        except asyncio.CancelledError:  # the scan was stopped: what the tab saw is still reported
+            if (unfinished := collector.unfinished()) is not None:
+                on_visit(unfinished)
+            for url, depth, started in loading:
+                on_visit(PageVisit(url, phase, depth, error=STOPPED_LOADING, started=started, settled=False))
+            raise
 
     # Every tab finishes what it can before a failure is raised: when the browser dies, each records
     # the page it was loading and hands back the one it had not finished.

@@ -99,7 +99,7 @@ async def log_in(
     collector = await PageCollector.open(context, phase, {})
     try:
         jar = await collector.jar_fingerprint()  # what the app handed over is not the login's doing
-        await collector.visit(login.url, 0, settings.timeout, settings.settle, jar)
+        await collector.visit(login.url, 0, settings.timeout, settings.settle, jar, lambda first: None)
         await _submit_credentials(collector, login, username, password, settings.timeout)
         logout_links = await _logout_links(collector.page)
         visit, _ = await collector.leave(settings.settle)

@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from typing import Any, TypeVar
 
@@ -62,6 +62,7 @@ CLOSE_TAB_SECONDS = 10.0  # closing a tab is the browser's work, but a hung rend
 # What a visit records when the tab can no longer be used; the crawl then gives it a fresh tab.
 UNRESPONSIVE = "the page stopped responding: a script kept its renderer busy for {timeout:g} s"
 CRASHED = "the page's renderer crashed"
+STOPPED_UNFINISHED = "the scan was stopped before this visit was finished: its cookies are unknown"
 LATE_ERROR_PAGE = 'interrupted by another navigation to "chrome-error://'
 
 # Read once per frame after the page settles. Links and the title matter for the top document only.
@@ -518,14 +519,15 @@ class PageCollector:
         timeout: float,
         settle: float,
         jar: JarFingerprint,
+        on_finished: Callable[[PageVisit], None],
         consent: ConsentStep | None = None,
         found_in_sitemap: bool = False,
-    ) -> tuple[PageVisit | None, JarFingerprint]:
-        """Load ``url``, wait for it to settle and read it; return the previous page's visit, finished now
-        that loading this one has made the tab leave it, or None.
+    ) -> JarFingerprint:
+        """Load ``url``, wait for it to settle and read it; the previous page's visit, finished now that
+        loading this one has made the tab leave it, goes to ``on_finished``.
 
         ``jar`` fingerprints the cookie jar as the last finished visit left it; the jar as this call
-        leaves it is returned with the visit. ``leave()`` finishes the last page."""
+        leaves it is returned. ``leave()`` finishes the last page."""
         self.observer = self._new_observer()
         started = time.time()
         error: str | None = None
@@ -553,9 +555,9 @@ class PageCollector:
         # The page left is finished once this one has settled: the answers to what it sent while
         # unloading (which DevTools does not show: the browser sends them for a document that is gone)
         # have then reached the jar, and this page's own writes are told apart.
-        finished = None
         if self.shown is not None:
             finished, jar = await self._finish(self.shown, exclude=self.observer)
+            on_finished(finished)
         consent_record, snapshot, frames = None, _FrameSnapshot(), ()
         privacy_links, forms, policy = (), (), None
         if is_html and not self.broken:
@@ -593,7 +595,7 @@ class PageCollector:
             observer=self.observer,
             jar_before=jar,
         )
-        return finished, jar
+        return jar
 
     async def _loaded(self, deadline: float) -> str | None:
         """Wait for the load event of the page now shown; the error to record, if any."""
@@ -641,13 +643,29 @@ class PageCollector:
         deadline = time.monotonic() + UNLOAD_GRACE_SECONDS
         while shown.observer.inflight and time.monotonic() < deadline:
             await asyncio.sleep(POLL_SECONDS)
-        self.shown = None
         cookies, blocked, jar_after = self._attribute_cookies(
             shown.observer, await self._jar(), shown.jar_before, exclude
         )
+        self.shown = None  # only now: a tab that fails before here still has the page to hand back
+        return self._record(shown, cookies, blocked), jar_after
+
+    def unfinished(self) -> PageVisit | None:
+        """The page the tab shows, as far as it was seen, for a scan stopped before the tab left it: all
+        but the cookies, which only the jar, read once the page is left, tells."""
+        if self.shown is None:
+            return None
+        return replace(self._record(self.shown, (), ()), error=self.shown.error or STOPPED_UNFINISHED)
+
+    def forget(self) -> None:
+        """Drop the page shown without a visit: what it did is neither recorded nor anybody's."""
+        self.shown = None
+
+    def _record(
+        self, shown: _Shown, cookies: tuple[CookieRecord, ...], blocked: tuple[BlockedCookie, ...]
+    ) -> PageVisit:
         snapshot, document = shown.snapshot, shown.document
         links = (link.split("#", 1)[0] for link in snapshot.links if link.startswith(("http:", "https:")))
-        visit = PageVisit(
+        return PageVisit(
             url=shown.url,
             phase=self.phase,
             depth=shown.depth,
@@ -677,7 +695,6 @@ class PageCollector:
             dialogs=tuple(shown.observer.dialogs),
             popups=tuple(shown.observer.popups),
         )
-        return visit, jar_after
 
     # -- steps -----------------------------------------------------------------------------------
     def _main_document(self, url: str) -> _Request | None:
