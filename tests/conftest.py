@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
+from sitescan.browser import find_chromium
 from sitescan.collect.tls import USER_AGENT as TLS_PROBE_AGENT
 from sitescan.loopback import LoopbackInternet, ServedRequest
 
@@ -87,3 +89,12 @@ def start_internet(tmp_path_factory: pytest.TempPathFactory, *sites: str) -> Ite
 def shop_internet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScanHarness]:
     """The shop, for tests that scan it with options of their own."""
     yield from start_internet(tmp_path_factory, "shop")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """A plain Chromium, for tests that open sitescan's own outputs in a browser."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(playwright))
+        yield browser
+        browser.close()

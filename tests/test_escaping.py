@@ -23,10 +23,9 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
-from playwright.sync_api import Browser, Dialog, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, Route
 
 from sitescan.artifacts import MAX_STORAGE_VALUE
-from sitescan.browser import find_chromium
 from sitescan.reporters.characters import visible
 from sitescan.schemas import load
 
@@ -167,14 +166,6 @@ def hostile_email(tmp_path_factory: pytest.TempPathFactory) -> ScanRun:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return ScanRun(done.returncode, done.stdout, done.stderr, out)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(playwright))
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

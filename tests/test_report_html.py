@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
-
-from sitescan.browser import find_chromium
+from playwright.sync_api import Page
 
 from conftest import ScanRun, run_sitescan, start_internet
 
@@ -50,14 +48,6 @@ class Opened:
             "console", lambda message: self.errors.append(message.text) if message.type == "error" else None
         )
         page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(playwright))
-        yield browser
-        browser.close()
 
 
 def open_report(chromium: Any, report_dir: Path) -> Opened:
