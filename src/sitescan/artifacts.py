@@ -23,6 +23,9 @@ PHASE_ORDER: tuple[Phase, ...] = get_args(Phase)
 BeaconKind = Literal["sendBeacon", "keepalive", "ping", "pixel", "endpoint"]
 
 
+MAX_REQUEST_BODY = 65_536
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """One request as the browser sent it (a redirect chain is one record, ending at ``url``)."""
@@ -37,6 +40,11 @@ class RequestRecord:
     error: str | None
     redirect_chain: tuple[str, ...] = ()  # earlier URLs, first to last, before ``url``
     set_cookie_count: int = 0
+    # What the request carried besides its URL, for reading what a tag was told: the body as text (cut at
+    # MAX_REQUEST_BODY characters; None when there was none, or the browser did not hand it over) and the
+    # Referer header (the page address a third party is given).
+    body: str | None = None
+    referer: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from sitescan.artifacts import (
+    MAX_REQUEST_BODY,
     MAX_STORAGE_VALUE,
     BeaconRecord,
     BlockedCookie,
@@ -143,6 +144,8 @@ class _Request:
     status: int | None = None
     error: str | None = None
     mime_type: str | None = None
+    body: str | None = None
+    referer: str | None = None
     header_bytes: int = 0
     total_bytes: int | None = None
 
@@ -222,6 +225,7 @@ class _Observer:
             existing.url = url
             return
         initiator = event.get("initiator", {})
+        body = event["request"].get("postData")
         self.requests[request_id] = _Request(
             url=url,
             method=event["request"]["method"],
@@ -229,6 +233,8 @@ class _Observer:
             frame_url=event.get("documentURL"),
             initiator=_initiator_url(initiator),
             initiator_type=initiator.get("type", "other"),
+            body=body[:MAX_REQUEST_BODY] if body else None,
+            referer=event["request"].get("headers", {}).get("Referer"),
         )
         self.order.append(request_id)
         self.inflight.add(request_id)
@@ -488,6 +494,7 @@ class PageCollector:
         """Record a request of ``worker`` on the page shown; returns where its status goes."""
         kind = "Script" if request.resource_type == "script" else "Fetch"
         seen = _Request(request.url, request.method, kind, None, worker, "serviceworker")
+        seen.body = request.post_data[:MAX_REQUEST_BODY] if request.post_data else None
         return self.observer.on_worker_request(f"worker-{id(request)}", seen)
 
     def _new_observer(self) -> _Observer:
@@ -845,6 +852,8 @@ def _requests(observer: _Observer) -> list[RequestRecord]:
                 status=request.status,
                 error=request.error,
                 redirect_chain=tuple(request.redirect_chain),
+                body=request.body,
+                referer=request.referer,
             )
         )
     return records
