@@ -107,16 +107,19 @@ def test_diff_lists_exactly_the_added_tag(before: ScanRun, after: ScanRun, tmp_p
         *(("cookie.insecure", c, "before-consent") for c in hotjar),
         *(("consent.tracker-before-consent", h, "before-consent") for h in hosts),
         *(("consent.tracker-after-reject", h, "after-reject") for h in hosts),
+        # Hotjar records sessions: before consent, and after the visitor refused.
+        ("dataflow.session-recording-before-consent", "Hotjar Recordings", "before-consent"),
+        ("dataflow.session-recording-before-consent", "Hotjar Recordings", "after-reject"),
     }
-    assert diff["new_findings"] == 10
+    assert diff["new_findings"] == 12
     # Nothing went away, nothing already there changed phases.
     for kind, found in diff["changes"].items():
         assert found["removed"] == [] and found["changed"] == [], kind
     assert diff["summary"]["cookies"] == {"added": 2, "removed": 0, "changed": 0}
     assert diff["by_phase"] == {
-        "before-consent": {"appeared": 6 + 6, "disappeared": 0},  # 6 items, 6 findings
+        "before-consent": {"appeared": 6 + 7, "disappeared": 0},  # 6 items, 7 findings
         "after-accept": {"appeared": 6, "disappeared": 0},
-        "after-reject": {"appeared": 6 + 4, "disappeared": 0},
+        "after-reject": {"appeared": 6 + 5, "disappeared": 0},
     }
     # For people: concise, grouped, one line an item.
     lines = done.stderr.splitlines()
@@ -129,7 +132,7 @@ def test_diff_lists_exactly_the_added_tag(before: ScanRun, after: ScanRun, tmp_p
         in lines
     )
     assert not [line for line in lines if line.startswith(("-", "~"))]
-    assert lines[-1] == "sitescan: 2 cookies, 2 third parties, 1 beacon, 1 storage item and 10 findings new"
+    assert lines[-1] == "sitescan: 2 cookies, 2 third parties, 1 beacon, 1 storage item and 12 findings new"
     assert done.stdout.split() == [
         str(tmp_path / "diff" / name) for name in ("diff.json", "diff.md", "diff.html")
     ]
@@ -146,12 +149,12 @@ def test_fail_on_new_fails_on_new_findings_only(before: ScanRun, after: ScanRun)
     old, new = str(before.out / "report.json"), str(after.out / "report.json")
     done = run_sitescan("diff", old, new, "--fail-on-new")
     assert done.returncode == 1, done.stderr
-    assert done.stderr.splitlines()[-1] == "sitescan: 10 new findings (--fail-on-new)"
+    assert done.stderr.splitlines()[-1] == "sitescan: 12 new findings (--fail-on-new)"
     # The other way round only removes: nothing new.
     done = run_sitescan("diff", new, old, "--fail-on-new")
     assert done.returncode == 0, done.stderr
     assert (
-        "sitescan: 2 cookies, 2 third parties, 1 beacon, 1 storage item and 10 findings gone" in done.stderr
+        "sitescan: 2 cookies, 2 third parties, 1 beacon, 1 storage item and 12 findings gone" in done.stderr
     )
     # A report folder is as good as its report.json; the same scan twice: no change.
     done = run_sitescan("diff", str(after.out), new, "--fail-on-new")
@@ -165,7 +168,8 @@ def test_fail_on_new_ignores_new_findings_a_baseline_accepts(before: ScanRun, af
         '[[accept]]\nrule = "consent.cookie-after-reject"\nreason = "r"\nexpires = 2099-01-01\n'
         '[[accept]]\nrule = "consent.tracker-before-consent"\nsubject = "*.hotjar.com"\nreason = "r"\nexpires = 2099-01-01\n'
         '[[accept]]\nrule = "consent.tracker-after-reject"\nreason = "r"\nexpires = 2099-01-01\n'
-        '[[accept]]\nrule = "cookie.insecure"\nsubject = "_hj*"\nreason = "r"\nexpires = 2099-01-01\n',
+        '[[accept]]\nrule = "cookie.insecure"\nsubject = "_hj*"\nreason = "r"\nexpires = 2099-01-01\n'
+        '[[accept]]\nrule = "dataflow.session-recording-before-consent"\nreason = "r"\nexpires = 2099-01-01\n',
         encoding="utf-8",
     )
     accepted = tmp_path / "accepted"
@@ -175,7 +179,7 @@ def test_fail_on_new_ignores_new_findings_a_baseline_accepts(before: ScanRun, af
     done = run_sitescan("diff", str(before.out), str(accepted), "--fail-on-new", "--out", str(tmp_path / "d"))
     assert done.returncode == 0, done.stderr
     diff = json.loads((tmp_path / "d" / "diff.json").read_text(encoding="utf-8"))
-    assert (diff["summary"]["findings"]["added"], diff["new_findings"]) == (10, 0)  # listed, not failing
+    assert (diff["summary"]["findings"]["added"], diff["new_findings"]) == (12, 0)  # listed, not failing
     assert "(baselined)" in next(line for line in done.stderr.splitlines() if line.startswith("+ finding"))
 
 

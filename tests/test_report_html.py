@@ -21,6 +21,7 @@ SECTIONS = [
     "Cookies",
     "Third parties",
     "Web beacons",
+    "What each tag was told",
     "Storage",
     "Pages",
 ]

@@ -154,6 +154,16 @@ class FormField:
 
 
 @dataclass(frozen=True)
+class FilledField:
+    """A field sitescan typed its probe visitor's value into (rules/dataflow/probe.toml)."""
+
+    kind: str  # which value: "email", "phone", "given_name", "family_name", "name", "postal_code"
+    field: str  # the field's name, id or label
+    value: str  # the probe's value, as typed
+    submitted_to: str | None = None  # the form's action, when sitescan submitted it (--submit-forms)
+
+
+@dataclass(frozen=True)
 class FormRecord:
     action: str  # absolute URL the form submits to
     method: str
@@ -167,6 +177,34 @@ class PolicyPageRecord:
     emails: tuple[str, ...]  # addresses in its text and mailto: links
     dates: tuple[str, ...]  # lines naming an effective / last-updated date
     headings: tuple[str, ...]  # h1-h4 texts
+
+
+Technique = Literal["canvas", "audio", "webrtc", "fonts"]
+
+
+@dataclass(frozen=True)
+class FingerprintRecord:
+    """A browser-fingerprinting technique, seen in the calls a script made (instrument.js says which)."""
+
+    technique: Technique
+    script: str | None  # the calling script's URL (an inline script: its document's); None: not known
+    frame_url: str  # the document it ran in
+    # What was seen: canvas {method, width, height, text}; audio {method, oscillator, compressor,
+    # sample_rate}; webrtc {data_channel}; fonts {method, families}.
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListenerRecord:
+    """A listener for keyboard or input events (keydown, keyup, keypress, input, change, beforeinput)."""
+
+    event: str
+    target: str  # "window", "document", "input", "textarea", "select", "form", "editable", or a tag name
+    field_type: str | None  # an input's type
+    field_name: str | None  # a field's or form's name (else id)
+    scripts: tuple[str, ...]  # the script URLs on the stack when it was attached, innermost first
+    frame_url: str  # the document it was attached in
+    via: Literal["addEventListener", "property"]  # addEventListener, or an on<event> property
 
 
 @dataclass(frozen=True)
@@ -199,8 +237,11 @@ class PageVisit:
     policy: PolicyPageRecord | None = None
     found_in_sitemap: bool = False
     consent: ConsentRecord | None = None  # the banner was looked for (and a choice taken) on this visit
+    filled: tuple[FilledField, ...] = ()  # what sitescan typed into the page's forms (never submitted)
     dialogs: tuple[str, ...] = ()  # "alert: text", ...: what the page asked; every dialog was dismissed
     popups: tuple[str, ...] = ()  # windows the page tried to open (blocked, or closed at once): not visited
+    fingerprinting: tuple[FingerprintRecord, ...] = ()  # techniques scripts used on this page (instrument.js)
+    input_listeners: tuple[ListenerRecord, ...] = ()  # keyboard / input event listeners and who attached them
 
 
 @dataclass(frozen=True)

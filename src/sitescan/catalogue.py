@@ -14,6 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from sitescan.artifacts import PHASE_ORDER, PageVisit, ScanArtifacts
 from sitescan.classify import COOKIE_CATEGORIES, TRACKING_CATEGORIES, Classifier
+from sitescan.dataflow import describe_target, recording_requests, third_party_listener
+from sitescan.hits import report_hits
+from sitescan.leaks import leaks
 from sitescan.urls import cookie_site, host_of, site_of, url_site
 
 REPORT_SCHEMA = "sitescan/1"
@@ -50,7 +53,12 @@ def build_catalogue(artifacts: ScanArtifacts, classifier: Classifier | None = No
         "storage": _storage(visits),
         "frames": _frames(visits),
         "requests": _requests(visits),
+        "hits": report_hits(visits),
         "consent": _consent(visits),
+        "session_replay": _session_replay(visits, classifier),
+        "fingerprinting": _fingerprinting(visits, classifier),
+        "input_listeners": _input_listeners(visits, classifier),
+        "leaks": _leaks(visits, classifier),
     }
 
 
@@ -69,6 +77,7 @@ def _pages(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
                 "content_type": visit.content_type,
                 "redirects": list(visit.redirects),
                 "navigated_to": visit.navigated_to,
+                "filled": [f"{filled.field} ({filled.kind})" for filled in visit.filled],
                 "dialogs": list(visit.dialogs),
                 "popups": list(visit.popups),
                 "depth": visit.depth,
@@ -227,6 +236,32 @@ def _beacons(
     return sorted(merged.values(), key=lambda b: (b["host"], b["url"], b["kind"]))
 
 
+def _leaks(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+    """The probe visitor's values found in requests to third parties, one entry per page, phase, host,
+    field and way of sending."""
+    found: dict[tuple[str, ...], dict[str, Any]] = {}
+    for visit in visits:
+        for leak in leaks(visit):
+            host = host_of(leak.request.url)
+            key = (visit.url, visit.phase, host, leak.field, leak.encoding, leak.where)
+            found.setdefault(
+                key,
+                {
+                    "page": visit.url,
+                    "phase": visit.phase,
+                    "vendor": _vendor_name(classifier, host),
+                    "host": host,
+                    "site": site_of(host),
+                    "kind": leak.kind,
+                    "field": leak.field,
+                    "encoding": leak.encoding,
+                    "where": leak.where,
+                    "url": leak.request.url,
+                },
+            )
+    return list(found.values())
+
+
 def _storage(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for visit in visits:
@@ -267,6 +302,63 @@ def _frames(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:
                 entry["urls"].append(frame.url)
             _seen_on(entry, visit)
     return sorted(merged.values(), key=lambda f: f["origin"])
+
+
+def _session_replay(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+    """Session-recording products the pages loaded or sent to, by product."""
+    merged: dict[str, dict[str, Any]] = {}
+    for visit in visits:
+        for request, recorder in recording_requests(visit, classifier):
+            entry = merged.setdefault(
+                recorder.product,
+                {"vendor": recorder.vendor, "product": recorder.product, "source": recorder.source,
+                 "hosts": [], "requests": 0, "phases": [], "pages": []},
+            )  # fmt: skip
+            entry["requests"] += 1
+            if host_of(request.url) not in entry["hosts"]:
+                entry["hosts"].append(host_of(request.url))
+            _seen_on(entry, visit)
+    return sorted(merged.values(), key=lambda r: r["product"])
+
+
+def _fingerprinting(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+    """Fingerprinting by technique and script, with what the first sighting showed."""
+    merged: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for visit in visits:
+        page_site = _page_site(visit)
+        for record in visit.fingerprinting:
+            host = host_of(record.script or "")
+            entry = merged.setdefault(
+                (record.technique, record.script),
+                {"technique": record.technique, "script": record.script, "host": host or None,
+                 "party": "first" if not host or site_of(host) == page_site else "third",
+                 "vendor": _vendor_name(classifier, host) if host else None,
+                 "details": record.details, "phases": [], "pages": []},
+            )  # fmt: skip
+            _seen_on(entry, visit)
+    return sorted(merged.values(), key=lambda f: (f["technique"], f["script"] or ""))
+
+
+def _input_listeners(visits: Iterable[PageVisit], classifier: Classifier) -> list[dict[str, Any]]:
+    """Keyboard and input listeners by the script that attached them (the innermost on the stack)."""
+    merged: dict[tuple[str | None, str], dict[str, Any]] = {}
+    for visit in visits:
+        for listener in visit.input_listeners:
+            party = "third" if third_party_listener(listener) else "first"
+            script = listener.scripts[0] if listener.scripts else None
+            host = host_of(script or "")
+            entry = merged.setdefault(
+                (script, party),
+                {"script": script, "host": host or None, "party": party,
+                 "vendor": _vendor_name(classifier, host) if host else None,
+                 "events": [], "targets": [], "phases": [], "pages": []},
+            )  # fmt: skip
+            if listener.event not in entry["events"]:
+                entry["events"].append(listener.event)
+            if describe_target(listener) not in entry["targets"]:
+                entry["targets"].append(describe_target(listener))
+            _seen_on(entry, visit)
+    return sorted(merged.values(), key=lambda entry: (entry["party"] != "third", entry["script"] or ""))
 
 
 def _requests(visits: Iterable[PageVisit]) -> list[dict[str, Any]]:

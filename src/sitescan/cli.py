@@ -173,6 +173,8 @@ def scan_options(
     screenshot_dir: Path | None,
     har_dir: Path | None,
     keep_values: bool,
+    fill_forms: bool,
+    submit_forms: str | None,
 ) -> ScanOptions:
     try:
         config = load_config(config_path)
@@ -215,6 +217,8 @@ def scan_options(
             settle=settle,
             concurrency=concurrency,
             keep_values=keep_values,
+            fill_forms=fill_forms,
+            submit_forms=_regexes((submit_forms,), "--submit-forms")[0] if submit_forms else None,
         ),
         browser=BrowserSettings(
             network=network,
@@ -570,6 +574,20 @@ def crawl_options(command: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             help="Also record cookie and localStorage/sessionStorage values (in artifacts.json, report.json "
             "and report.html; default: names and keys only).",
+        ),
+        click.option(
+            "--fill-forms/--no-fill-forms",
+            default=True,
+            show_default=True,
+            help="Type a made-up visitor (rules/dataflow/probe.toml) into each page's personal-data fields, "
+            "never submitting, to see whether what a visitor types reaches third parties.",
+        ),
+        click.option(
+            "--submit-forms",
+            default=None,
+            metavar="REGEX",
+            help="Also submit a filled form whose action URL matches REGEX (a test endpoint you allow), "
+            "to see what the page that answers it sends.",
         ),
     ]
     for option in reversed(options):

@@ -437,6 +437,7 @@ def artifacts_from(options: ScanOptions, progress: ScanProgress, interrupted: bo
             "settle": crawl.settle,
             "concurrency": crawl.concurrency,
             "keep_values": crawl.keep_values,
+            "fill_forms": crawl.fill_forms,
             "sitemap": options.use_sitemap,
             "urls": len(options.url_list),
             "shard": str(options.shard) if options.shard else None,

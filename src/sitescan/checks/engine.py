@@ -200,6 +200,7 @@ def _load_checks() -> None:
     from sitescan.checks import (  # noqa: F401
         consent,
         cookies,
+        dataflow,
         email,
         forms,
         links,

@@ -39,6 +39,8 @@ class CrawlSettings:
     settle: float = 0.25
     concurrency: int = 1
     keep_values: bool = False  # record cookie and storage values (default: names and keys only)
+    fill_forms: bool = True  # type the probe visitor into personal-data fields (never submitted, but:)
+    submit_forms: re.Pattern[str] | None = None  # submit a filled form whose action matches (a test endpoint)
     # --max-time: no page is started after this time.monotonic() reading (None: no budget); the pages
     # under way are finished within their own --timeout.
     stop_at: float | None = None
@@ -200,6 +202,8 @@ async def crawl_phase(
     for collector in collectors:
         collector.policy_urls = policy_urls
         collector.keep_values = settings.keep_values
+        collector.fill_forms = settings.fill_forms
+        collector.submit_forms = settings.submit_forms
     if privacy_policy and follow_links:
         policy_urls.add(normalise(privacy_policy))
         frontier.add(privacy_policy, 1, forced=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -34,9 +35,12 @@ from sitescan.artifacts import (
     BlockedCookie,
     ConsentRecord,
     CookieRecord,
+    FilledField,
+    FingerprintRecord,
     FormRecord,
     FrameRecord,
     LinkRecord,
+    ListenerRecord,
     MixedContentRecord,
     PageVisit,
     Phase,
@@ -45,6 +49,7 @@ from sitescan.artifacts import (
     StorageRecord,
 )
 from sitescan.collect.document import looks_like_policy, read_document
+from sitescan.collect.forms import fill_forms
 from sitescan.urls import host_of, normalise, origin_of
 
 INSTRUMENT_JS = files("sitescan.collect").joinpath("instrument.js").read_text(encoding="utf-8")
@@ -190,6 +195,10 @@ class _Observer:
     written: set[tuple[str, str]] = field(default_factory=set)  # cookies (name, stored domain) seen set
     dialogs: list[str] = field(default_factory=list)  # "alert: text": answered (dismissed) at once
     popups: list[str] = field(default_factory=list)  # the URLs of windows the page tried to open
+    # Keyed by document and technique + script (WebRTC: the connection), so a probe that turns out to be a
+    # real connection can be withdrawn.
+    fingerprints: dict[str, FingerprintRecord] = field(default_factory=dict)
+    input_listeners: list[ListenerRecord] = field(default_factory=list)
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -320,6 +329,24 @@ class _Observer:
             self.beacon_calls.append(BeaconRecord(payload["url"], payload["kind"], payload.get("script")))
         elif kind == "popup" and payload["url"] not in self.popups:
             self.popups.append(payload["url"])
+        elif kind == "fingerprint":
+            self.fingerprints[f"{frame_url}\n{payload['key']}"] = FingerprintRecord(
+                payload["technique"], payload.get("script"), frame_url, payload.get("details") or {}
+            )
+        elif kind == "fingerprint-withdrawn":
+            self.fingerprints.pop(f"{frame_url}\n{payload['key']}", None)
+        elif kind == "listener":
+            self.input_listeners.append(
+                ListenerRecord(
+                    payload["event"],
+                    payload["target"],
+                    payload.get("field_type"),
+                    payload.get("field_name"),
+                    tuple(payload.get("scripts") or ()),
+                    frame_url,
+                    payload["via"],
+                )
+            )
 
     def _wrote(self, line: str, url: str) -> None:
         parsed = CookieLine.parse(line)
@@ -400,6 +427,7 @@ class _Shown:
     navigated_to: str | None
     settled: bool
     consent: ConsentRecord | None
+    filled: tuple[FilledField, ...]
     snapshot: _FrameSnapshot
     frames: tuple[FrameRecord, ...]
     privacy_links: tuple[LinkRecord, ...]
@@ -425,6 +453,8 @@ class PageCollector:
         # Normal forms of the pages linked as the privacy policy: read in detail when visited.
         self.policy_urls: set[str] = set()
         self.keep_values = False  # --keep-values: record cookie and storage values
+        self.fill_forms = False  # --fill-forms: type the probe visitor into personal-data fields
+        self.submit_forms: re.Pattern[str] | None = None  # --submit-forms: submit forms whose action matches
         # Set when the tab can no longer be used (its renderer crashed or hangs): see ``replace_tab``.
         self.broken: str | None = None
 
@@ -573,6 +603,9 @@ class PageCollector:
             read = await self._within(timeout, self._read(consent, timeout, settle, policy_page), None)
             if read is not None:
                 consent_record, snapshot, frames, (privacy_links, forms, policy) = read
+        filled: tuple[FilledField, ...] = ()
+        if is_html and not self.broken and self.fill_forms:
+            filled = await self._within(timeout, self._fill(timeout, settle), ())
         if self.broken:
             error = self.broken.format(timeout=timeout)
         final_url = self.page.url if response is None else response.url
@@ -594,6 +627,7 @@ class PageCollector:
             navigated_to=navigated_to,
             settled=settled,
             consent=consent_record,
+            filled=filled,
             snapshot=snapshot,
             frames=frames,
             privacy_links=privacy_links,
@@ -634,6 +668,13 @@ class PageCollector:
         frames = self._frames()
         snapshot, reading = await asyncio.gather(self._snapshot(), read_document(self.page, policy_page))
         return consent_record, snapshot, frames, reading
+
+    async def _fill(self, timeout: float, settle: float) -> tuple[FilledField, ...]:
+        """Type the probe visitor into the page's forms, and wait for what its tags send about it."""
+        filled = await fill_forms(self.page, self.submit_forms, timeout)
+        if filled:
+            await self._settle(time.time(), timeout, settle, after_load=False)
+        return filled
 
     async def leave(self, settle: float) -> tuple[PageVisit | None, JarFingerprint | None]:
         """Leave the last page (for a blank one, as a visitor closing the tab would) and finish its visit."""
@@ -699,8 +740,11 @@ class PageCollector:
             forms=shown.forms,
             policy=shown.policy,
             consent=shown.consent,
+            filled=shown.filled,
             dialogs=tuple(shown.observer.dialogs),
             popups=tuple(shown.observer.popups),
+            fingerprinting=tuple(shown.observer.fingerprints.values()),
+            input_listeners=tuple(shown.observer.input_listeners),
         )
 
     # -- steps -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import rule_catalogue
+from sitescan.hits import field_meaning
 from sitescan.output import write_atomically
 from sitescan.reporters.characters import visible
 
@@ -76,6 +77,7 @@ def _json_text(value: Any) -> str:
 
 _ENVIRONMENT.filters["sort_phases"] = _sort_phases
 _ENVIRONMENT.filters["json_text"] = _json_text
+_ENVIRONMENT.globals["hit_meaning"] = field_meaning  # what a decoded hit's field is (hits.toml)
 
 
 def _data_url(png: Path) -> str | None:
