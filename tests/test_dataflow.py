@@ -8,6 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+
+from sitescan.schemas import load
+from sitescan.shape import report_schema, schema_problem
 
 from conftest import ScanHarness, ScanRun, start_internet
 
@@ -191,3 +195,8 @@ def test_the_html_report_shows_the_dataflow_section(scan: ScanRun) -> None:
     assert 'id="fingerprinting"' in html and f"{VENDOR}/canvas.js" in html
     assert 'id="input-listeners"' in html and "https://cdn.keylogger-analytics.example/capture.js" in html
     assert 'id="session-replay"' in html and "Clarity session recordings" in html
+
+
+def test_the_report_matches_its_schema(report: dict[str, Any]) -> None:
+    Draft202012Validator(load()).validate(report)
+    assert schema_problem(report, report_schema()) is None

@@ -11,10 +11,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from sitescan.artifacts import FilledField, PageVisit, RequestRecord
 from sitescan.collect.forms import probe
 from sitescan.leaks import find, leaks
+from sitescan.schemas import load
 
 from conftest import ScanHarness, ScanRun, start_internet
 
@@ -198,3 +200,7 @@ def test_without_submit_forms_nothing_is_sent(leaky: ScanHarness, tmp_path):
     run = leaky.scan(tmp_path, f"{SHOP}/signup/", "--depth", "0", "--no-sitemap", "--consent", "none")
     assert run.report["pages"][0]["navigated_to"] is None
     assert run.report["leaks"] == []
+
+
+def test_the_report_matches_its_schema(scanned: ScanRun):
+    Draft202012Validator(load()).validate(scanned.report)

@@ -320,7 +320,7 @@ class _HttpServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up (a tab closed while a page loads) is no error of the server's."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLEOFError):
             super().handle_error(request, client_address)
 
 
@@ -330,7 +330,7 @@ class _ProxyServer(ThreadingTCPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up (a tab closed while a page loads) is no error of the server's."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLEOFError):
             super().handle_error(request, client_address)
 
     allow_reuse_address = True
