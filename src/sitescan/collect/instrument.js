@@ -28,11 +28,9 @@
     const urls = (stack.match(/(https?:\/\/[^\s)]+?):\d+:\d+/g) || []).map((u) => u.replace(/:\d+:\d+$/, ""));
     return [...new Set(urls)];
   };
-  // Wraps obj[name] (a method): `before(this, arguments)` runs first and never breaks the call; the
-  // wrapper keeps the original's name, `this` and return value.
-  const wrapMethod = (obj, name, before) => {
-    const original = obj && obj[name];
-    if (typeof original !== "function") return;
+  // `original` with `before(this, arguments)` run first, never breaking the call; the wrapper keeps the
+  // original's name, `this` and return value.
+  const guarded = (original, before) => {
     const wrapped = function () {
       try {
         before(this, arguments);
@@ -42,23 +40,19 @@
       return original.apply(this, arguments);
     };
     Object.defineProperty(wrapped, "name", { value: original.name });
-    obj[name] = wrapped;
+    return wrapped;
   };
-  // Wraps the getter or setter of an accessor property the same way.
+  // Wraps obj[name], a method.
+  const wrapMethod = (obj, name, before) => {
+    const original = obj && obj[name];
+    if (typeof original === "function") obj[name] = guarded(original, before);
+  };
+  // Wraps the getter or setter of an accessor property.
   const wrapAccessor = (obj, name, part, before) => {
     const descriptor = obj && Object.getOwnPropertyDescriptor(obj, name);
     const original = descriptor && descriptor[part];
     if (typeof original !== "function") return;
-    const wrapped = function () {
-      try {
-        before(this, arguments);
-      } catch (e) {
-        /* instrumentation never breaks the page */
-      }
-      return original.apply(this, arguments);
-    };
-    Object.defineProperty(wrapped, "name", { value: original.name });
-    Object.defineProperty(obj, name, { ...descriptor, [part]: wrapped });
+    Object.defineProperty(obj, name, { ...descriptor, [part]: guarded(original, before) });
   };
   const reported = new Set(); // one report per distinct observation in this document
   const reportOnce = (key, kind, payload) => {
