@@ -383,3 +383,25 @@ def test_merged_baseline_blocks_count_an_entry_used_by_any_input_as_used(before:
     assert merged["summary"]["baselined"] == len(accepted)
     assert sum(merged["summary"]["findings"].values()) == len(merged["findings"]) - len(accepted)
     Draft202012Validator(load()).validate(merged)
+
+
+def test_diff_shows_hidden_characters_and_keeps_a_lone_surrogate(before: ScanRun, tmp_path: Path):
+    report = before.report
+    hidden = {**report["cookies"][0], "name": "\u202egnp.exe\ud800", "phases": ["before-consent"]}
+    # A lone surrogate reaches a report.json as its JSON escape (that is how report.json keeps it).
+    (tmp_path / "new.json").write_text(
+        json.dumps(changed_report(report, cookies=[*report["cookies"], hidden])), encoding="utf-8"
+    )
+    done = run_sitescan(
+        "diff", str(before.out / "report.json"), str(tmp_path / "new.json"), "--out", str(tmp_path / "d")
+    )
+    assert done.returncode == 0, done.stderr
+    assert "+ cookie <U+202E>gnp.exe<U+D800> " in done.stderr
+    assert "\u202e" not in done.stderr
+    for name in ("diff.md", "diff.html"):
+        text = (tmp_path / "d" / name).read_text(encoding="utf-8")
+        assert "<U+202E>gnp.exe<U+D800>" in text.replace("&lt;", "<").replace("&gt;", ">"), name
+    added = json.loads((tmp_path / "d" / "diff.json").read_text(encoding="utf-8"))["changes"]["cookies"][
+        "added"
+    ]
+    assert "\u202egnp.exe\ud800" in {cookie["id"].split(" ")[0] for cookie in added}

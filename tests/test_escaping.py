@@ -554,3 +554,11 @@ def test_the_email_report_shows_the_hostile_message_as_text(chromium: Browser, h
     junit = ET.parse(hostile_email.out / "junit.xml").getroot()
     names = {case.get("name") for case in junit.iter("testcase")}
     assert f"email.insecure-link {hostile_email.report['targets'][0]} {EMAIL_LINK}" in names
+
+
+def test_the_ci_log_shows_hidden_characters_and_acts_on_none(redacted: ScanRun):
+    """Finding lines go to terminals and CI logs: a site's control characters are written as <U+XXXX>."""
+    assert visible(redacted.stderr) == redacted.stderr
+    assert any(
+        "<U+202E>" in line for line in redacted.stderr.splitlines() if line.startswith(("HIGH", "MEDIUM"))
+    )

@@ -29,6 +29,7 @@ from sitescan.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SitescanError
 from sitescan.netmap import ConnectTo, NetworkMap, Proxy, check_browser_ws
 from sitescan.report import DEFAULT_FAIL_ON, FAIL_ON, build_report, failing
 from sitescan.reporters import WRITERS
+from sitescan.reporters.characters import visible
 from sitescan.scan import ScanOptions, ScanProgress, Shard, artifacts_from, run_scan
 from sitescan.shape import read_artifacts
 from sitescan.urls import parse_target
@@ -308,11 +309,8 @@ def show_findings(report: dict[str, Any]) -> None:
         where = f" {finding['url']}" if finding["url"] else ""
         phase = f" [{finding['phase']}]" if finding["phase"] else ""
         accepted = " (baselined)" if finding["baselined"] else ""
-        click.echo(
-            f"{finding['severity'].upper():8} {finding['rule']}{where}{phase}: {finding['subject']}"
-            + accepted,
-            err=True,
-        )
+        line = f"{finding['severity'].upper():8} {finding['rule']}{where}{phase}: {finding['subject']}"
+        click.echo(visible(line) + accepted, err=True)  # a terminal acts on a site's control characters
     counts = report["summary"]["findings"]
     click.echo(
         "sitescan: findings: " + ", ".join(f"{n} {severity}" for severity, n in counts.items())
@@ -931,7 +929,7 @@ def diff_command(old: Path, new: Path, out_dir: Path | None, fail_on_new: bool) 
         fail(str(error))
     click.echo(f"sitescan: diff {old} -> {new}", err=True)
     for line in text_lines(diff):
-        click.echo(line, err=True)
+        click.echo(visible(line), err=True)
     click.echo(f"sitescan: {headline(diff)}", err=True)
     partial = [
         str(path) for path, side in ((old, diff["old"]), (new, diff["new"])) if side["complete"] is False

@@ -23,6 +23,7 @@ from sitescan.catalogue import REPORT_SCHEMA
 from sitescan.checks.engine import SEVERITIES
 from sitescan.errors import SitescanError
 from sitescan.output import write_atomically
+from sitescan.reporters.characters import shown, visible
 from sitescan.shape import read_json, report_schema, said, schema_problem
 
 DIFF_SCHEMA = "sitescan-diff/1"
@@ -311,6 +312,7 @@ _ENVIRONMENT = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=shown,
 )
 
 
@@ -325,13 +327,15 @@ def write_outputs(diff: dict[str, Any], out_dir: Path) -> list[Path]:
     written = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in (
-            ("diff.json", json.dumps(diff, indent=2, ensure_ascii=False) + "\n"),
-            ("diff.md", markdown(diff)),
-            ("diff.html", html(diff)),
+        for name, text, errors in (
+            # A lone surrogate (which a site can put in a title) is kept as its JSON escape, as in
+            # report.json; the other outputs show it, like every hidden character, as <U+XXXX>.
+            ("diff.json", json.dumps(diff, indent=2, ensure_ascii=False) + "\n", "backslashreplace"),
+            ("diff.md", visible(markdown(diff)), "strict"),
+            ("diff.html", html(diff), "strict"),
         ):
             path = out_dir / name
-            write_atomically(path, text)
+            write_atomically(path, text, errors)
             written.append(path)
     except OSError as error:
         raise SitescanError(f"--out {out_dir}: cannot write: {error.strerror or error}") from None

@@ -10,6 +10,9 @@ around the value), lone surrogates (no UTF-8 file can hold them: Chromium hands 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from markupsafe import Markup
 
 _HIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 controls but tab, line feed and carriage return; DEL; C1
@@ -21,3 +24,9 @@ _HIDDEN = re.compile(
 def visible(text: str) -> str:
     """``text`` with each hidden character written as ``<U+XXXX>``."""
     return _HIDDEN.sub(lambda match: f"<U+{ord(match.group()):04X}>", text)
+
+
+def shown(value: Any) -> Any:
+    """Jinja's ``finalize`` for every HTML output: each ``{{ ... }}`` that is text shows its hidden
+    characters before it is escaped. Markup is the templates' own (styles, script, macros)."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value

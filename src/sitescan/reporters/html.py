@@ -12,27 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from sitescan.artifacts import PHASE_ORDER
 from sitescan.checks.engine import rule_catalogue
 from sitescan.hits import field_meaning
 from sitescan.output import write_atomically
-from sitescan.reporters.characters import visible
-
-
-def _shown(value: Any) -> Any:
-    """Every ``{{ ... }}`` goes through here before it is escaped: text shows its hidden characters.
-    Markup is the templates' own (styles, script, macros), already made of shown values."""
-    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
-
+from sitescan.reporters.characters import shown
 
 _ENVIRONMENT = Environment(
     loader=FileSystemLoader(str(files("sitescan.report_templates"))),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
-    finalize=_shown,
+    finalize=shown,
 )
 
 
