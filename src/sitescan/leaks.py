@@ -25,7 +25,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from urllib.parse import quote, quote_plus
 
 from sitescan.artifacts import FilledField, PageVisit, RequestRecord
@@ -83,14 +83,30 @@ def _decoded_base64(text: str) -> Iterator[str]:
                 continue
 
 
+class _Searched:
+    """A text searched for every value typed on its page: lower-cased and base64-decoded once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.lower()
+
+    @cached_property
+    def decoded(self) -> tuple[str, ...]:
+        return tuple(_decoded_base64(self.text))
+
+
 def find(filled: FilledField, text: str) -> str | None:
     """The encoding in which ``filled``'s value appears in ``text``, or None."""
-    lowered = text.lower()
-    for encoding, needle in _needles(filled.kind, filled.value):
-        if needle in lowered:
+    return _find(filled, _Searched(text))
+
+
+def _find(filled: FilledField, searched: _Searched) -> str | None:
+    needles = _needles(filled.kind, filled.value)
+    for encoding, needle in needles:
+        if needle in searched.lowered:
             return encoding
-    plain = [needle for encoding, needle in _needles(filled.kind, filled.value) if encoding == "plain"]
-    if any(needle in decoded for decoded in _decoded_base64(text) for needle in plain):
+    plain = [needle for encoding, needle in needles if encoding == "plain"]
+    if any(needle in decoded for decoded in searched.decoded for needle in plain):
         return "base64"
     return None
 
@@ -106,7 +122,8 @@ def leaks(visit: PageVisit) -> Iterator[Leak]:
         for where, text in (("url", request.url), ("body", request.body), ("referer", request.referer)):
             if not text:
                 continue
+            searched = _Searched(text)
             for filled in visit.filled:
-                encoding = find(filled, text)
+                encoding = _find(filled, searched)
                 if encoding is not None:
                     yield Leak(filled.kind, filled.field, encoding, where, request)
