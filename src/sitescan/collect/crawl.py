@@ -241,15 +241,21 @@ async def crawl_phase(
             if link.startswith(("http:", "https:")):
                 frontier.add(link, depth + 1)
 
-    def gone(collector: PageCollector, url: str, depth: int, started: float, error: Exception) -> BrowserGone:
-        """The browser died during the visit of ``url``: it is recorded as failed (a page that kills the
-        browser is not loaded twice), and the page the tab had not finished is visited again."""
+    async def gone(
+        collector: PageCollector, error: PlaywrightError, loading: list[tuple[str, int, float]]
+    ) -> bool:
+        """Whether the browser died under ``collector``; if so the page it was loading is recorded as
+        failed (a page that kills the browser is not loaded twice), and the page the tab had not
+        finished is visited again."""
+        if context.browser is None or not await has_died(context.browser):
+            return False
         if collector.shown is not None:
             frontier.retry(collector.shown.url, collector.shown.depth)
             collector.forget()
-        error_text = f"the browser crashed during this visit ({first_line(str(error))})"
-        on_visit(PageVisit(url, phase, depth, error=error_text, started=started, settled=False))
-        return BrowserGone(str(error))
+        reason = f"the browser crashed during this visit ({first_line(str(error))})"
+        for url, depth, started in loading:
+            on_visit(PageVisit(url, phase, depth, error=reason, started=started, settled=False))
+        return True
 
     async def crawl_in(collector: PageCollector, loading: list[tuple[str, int, float]]) -> None:
         """The tab's share of the crawl; ``loading`` holds the page it is loading, if any."""
@@ -274,9 +280,9 @@ async def crawl_phase(
                         url, depth, settings.timeout, settings.settle, jar, on_visit, step, from_sitemap
                     )
                 except PlaywrightError as error:
-                    if context.browser is None or not await has_died(context.browser):
+                    if not await gone(collector, error, loading):
                         raise
-                    raise gone(collector, *loading[0], error) from None
+                    raise BrowserGone(str(error)) from None
                 loading.clear()
                 follow(collector, depth)
                 on_read(url, depth, collector.shown.consent if collector.shown else None)
@@ -287,13 +293,11 @@ async def crawl_phase(
                 done += 1
                 report_state()
                 frontier.changed.set()
-        shown = collector.shown
         try:
             visit, left_jar = await collector.leave(settings.settle)
         except PlaywrightError as error:
-            if shown is None or context.browser is None or not await has_died(context.browser):
+            if not await gone(collector, error, []):
                 raise
-            frontier.retry(shown.url, shown.depth)
             raise BrowserGone(str(error)) from None
         if visit is not None and left_jar is not None:
             jar = left_jar
